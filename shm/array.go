@@ -1,0 +1,196 @@
+package shm
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/numapool/numapool/csrc"
+)
+
+// ErrFreed is returned, wrapped, by Free on an array already freed.
+var ErrFreed = errors.New("array already freed")
+
+// An Array is a fixed-length array of T in memory outside the Go heap: a
+// private anonymous mapping of its own, which the garbage collector never
+// scans, backed by the page kind the kernel gave and placed on NUMA nodes
+// as asked. Its methods are safe for concurrent use; Free must come after
+// every use of the array and of its slice view.
+type Array[T any] struct {
+	data  []T
+	mem   []byte
+	kind  PageKind
+	place Placement
+	freed atomic.Bool
+}
+
+// New maps an array of n zeroed values of T. T must be free of pointers (no
+// pointers, strings, slices, maps, channels, functions or interfaces, at any
+// depth): the garbage collector does not see this memory, so it could free
+// what such values point to.
+//
+// Page kinds are tried in the order HugeTLB, THP, NormalPages (huge ones only
+// for arrays of at least one huge page) unless an option demands one, and Kind reports what the kernel gave; a demanded kind
+// that cannot be had is an error. Under Bind or Interleave the pages are
+// placed and faulted in here, so New costs about the time to zero n values;
+// otherwise (the default or FirstTouch) no page exists until first touched.
+// Call Free when done: the memory is not garbage collected.
+func New[T any](n int, opts ...Option) (*Array[T], error) {
+	t := reflect.TypeFor[T]()
+	if err := checkElem(t); err != nil {
+		return nil, err
+	}
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	ni, err := readNodes(sysNodes)
+	if err != nil {
+		return nil, err
+	}
+	return newArray[T](n, t, c, ni)
+}
+
+func newArray[T any](n int, t reflect.Type, c config, ni nodeInfo) (*Array[T], error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("shm: array length %d must be positive", n)
+	}
+	if n > math.MaxInt/int(t.Size()) {
+		return nil, fmt.Errorf("shm: %d values of %v (%d bytes each) overflow the address space", n, t, t.Size())
+	}
+	place, err := c.place.resolve(ni)
+	if err != nil {
+		return nil, err
+	}
+	size := n * int(t.Size())
+	mem, kind, err := mapKind(size, c.pages, place)
+	if err != nil {
+		return nil, fmt.Errorf("shm: Array[%v] of %d values: %w", t, n, err)
+	}
+	return &Array[T]{
+		data:  unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(mem))), n),
+		mem:   mem,
+		kind:  kind,
+		place: place,
+	}, nil
+}
+
+// mapKind maps size bytes with the first page kind that works, places them
+// and reads back the kind the kernel gave.
+func mapKind(size int, want PageKind, place Placement) ([]byte, PageKind, error) {
+	var errs []error
+	for _, k := range []PageKind{HugeTLB, THP, NormalPages} {
+		if want != AnyPages && want != k {
+			continue
+		}
+		if want == AnyPages && (k == THP && size < hugeSize() || k == HugeTLB && size < hugeTLBSize()) {
+			continue // no whole huge page fits
+		}
+		mem, got, err := mapOne(size, k, place)
+		if err == nil && (got == k || want == AnyPages) {
+			return mem, got, nil
+		}
+		if err == nil {
+			err = fmt.Errorf("asked for %v pages, the kernel gave %v (too little unfragmented memory?); "+
+				"leave out the %v option to accept what it gives", k, got, k)
+			if qerr := quarantine(mem); qerr != nil {
+				err = errors.Join(err, qerr)
+			}
+		}
+		errs = append(errs, err)
+	}
+	return nil, 0, errors.Join(errs...)
+}
+
+func mapOne(size int, k PageKind, place Placement) ([]byte, PageKind, error) {
+	var mem []byte
+	var err error
+	switch k {
+	case HugeTLB:
+		mem, err = mapHugeTLB(size)
+		if err != nil {
+			return nil, 0, fmt.Errorf("no reserved huge pages for %d bytes (%w); reserve some with sysctl vm.nr_hugepages, "+
+				"or leave out the HugeTLB option", size, err)
+		}
+	case THP:
+		if size < hugeSize() {
+			return nil, 0, fmt.Errorf("%d bytes hold no whole %d-byte transparent huge page", size, hugeSize())
+		}
+		mem, err = mapGuarded(size, hugeSize())
+		if err == nil {
+			if err = adviseHuge(mem); err != nil {
+				err = errors.Join(fmt.Errorf("madvise(MADV_HUGEPAGE): %w", err), quarantine(mem))
+			}
+		}
+	default:
+		mem, err = mapGuarded(size, pageSize)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	fail := func(err error) ([]byte, PageKind, error) {
+		return nil, 0, errors.Join(err, quarantine(mem))
+	}
+	if place.policy != csrc.PolicyDefault {
+		if err := csrc.Mbind(mem, place.policy, place.nodes); err != nil {
+			return fail(fmt.Errorf("placing %v: %w", place, err))
+		}
+	}
+	if place.touchesEarly() {
+		if err := populate(mem); err != nil {
+			return fail(err)
+		}
+	}
+	st, err := readSmaps(mem)
+	if err != nil {
+		return fail(err)
+	}
+	if k == THP && !st.thpEligible {
+		return fail(errors.New("the kernel will not use transparent huge pages here; set " +
+			"/sys/kernel/mm/transparent_hugepage/enabled to madvise or always, or leave out the THP option"))
+	}
+	return mem, st.kind(), nil
+}
+
+// Slice returns the array as a Go slice, which ordinary Go code can index,
+// range over and pass on; it costs nothing. After Free it panics, and a slice
+// obtained before Free faults on first use: the program stops with an
+// "unexpected fault address" error (a recoverable panic in goroutines that
+// call debug.SetPanicOnFault), never touching memory it does not own.
+func (a *Array[T]) Slice() []T {
+	if a.freed.Load() {
+		panic(fmt.Sprintf("shm: Slice of a freed Array[%v]", reflect.TypeFor[T]()))
+	}
+	return a.data
+}
+
+// Len returns the number of values in the array.
+func (a *Array[T]) Len() int { return len(a.data) }
+
+// Bytes returns the length of the mapping, at least Len times the size of T.
+func (a *Array[T]) Bytes() int { return len(a.mem) }
+
+// Kind returns the page kind the kernel reported when the array was made.
+// For an array not touched at construction (default placement or
+// FirstTouch) it is the kind the kernel will fault in; Stat reads what it
+// did.
+func (a *Array[T]) Kind() PageKind { return a.kind }
+
+// Placement returns the placement the array was made with, its nodes
+// resolved.
+func (a *Array[T]) Placement() Placement { return a.place }
+
+// Free returns the array's memory to the system. The addresses stay
+// reserved (mapped PROT_NONE, with no memory behind them) for the life of the
+// process, so stale slices fault instead of reading or corrupting whatever
+// would be mapped there next; that costs address space only. Freeing twice
+// returns an error wrapping ErrFreed.
+func (a *Array[T]) Free() error {
+	if !a.freed.CompareAndSwap(false, true) {
+		return fmt.Errorf("shm: Free of Array[%v]: %w", reflect.TypeFor[T](), ErrFreed)
+	}
+	return quarantine(a.mem)
+}

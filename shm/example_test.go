@@ -1,0 +1,80 @@
+package shm_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/numapool/numapool/shm"
+)
+
+// An array outside the Go heap, used through an ordinary slice.
+func ExampleNew() {
+	a, err := shm.New[float64](1 << 20)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Free()
+
+	s := a.Slice()
+	for i := range s {
+		s[i] = float64(i)
+	}
+	fmt.Println(len(s), s[len(s)-1])
+	// Output: 1048576 1.048575e+06
+}
+
+// Element types must be free of pointers: this one holds a string.
+func ExampleNew_pointers() {
+	type record struct {
+		ID   int
+		Name string
+	}
+	_, err := shm.New[record](10)
+	fmt.Println(err != nil)
+	// Output: true
+}
+
+// Bind places every page on one node before any is touched; Stat reads back
+// what the kernel did. The figures depend on the machine, so this example
+// prints nothing checked.
+func ExampleArray_Stat() {
+	a, err := shm.New[float64](16<<20, shm.Bind(0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Free()
+	st, err := a.Stat()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("kind %v, %d of %d bytes in huge pages, placement %v, bytes per node %v\n",
+		st.Kind, st.Huge, st.Bytes, st.Placement, st.NodeBytes)
+}
+
+// A copy on every node; each worker reads the one on its own node.
+func ExampleReplicated_ForNode() {
+	r, err := shm.NewReplicated[int32](4, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Free()
+	if err := r.Load([]int32{1, 2, 3, 4}); err != nil {
+		log.Fatal(err)
+	}
+	local := r.ForNode(r.Nodes()[0]).([]int32)
+	fmt.Println(local)
+	// Output: [1 2 3 4]
+}
+
+// Freeing twice is an error, not a crash.
+func ExampleArray_Free() {
+	a, err := shm.New[byte](100)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(a.Free())
+	fmt.Println(a.Free())
+	// Output:
+	// <nil>
+	// shm: Free of Array[uint8]: array already freed
+}

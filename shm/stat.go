@@ -1,0 +1,63 @@
+package shm
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/numapool/numapool/csrc"
+)
+
+// Stat is what the kernel says about an array's memory right now.
+type Stat struct {
+	// Kind is the page kind of the resident pages (for an array with none
+	// yet, the kind the kernel will fault in).
+	Kind PageKind
+	// Bytes is the length of the mapping; Resident how much of it has
+	// memory behind it; Huge how much of that is in huge pages.
+	Bytes, Resident, Huge int
+	// Placement is the policy read back with get_mempolicy.
+	Placement Placement
+	// NodeBytes maps each NUMA node to the resident bytes on it, as
+	// move_pages reports them page by page.
+	NodeBytes map[int]int
+}
+
+// Stat reads the array's page kind, residency and placement back from the
+// kernel. Cost: a read of /proc/self/smaps plus one move_pages call per 2 MiB
+// of array; milliseconds per GiB. Not for hot paths.
+func (a *Array[T]) Stat() (Stat, error) {
+	if a.freed.Load() {
+		return Stat{}, fmt.Errorf("shm: Stat of Array[%v]: %w", reflect.TypeFor[T](), ErrFreed)
+	}
+	return statOf(a.mem)
+}
+
+func statOf(mem []byte) (Stat, error) {
+	st, err := readSmaps(mem)
+	if err != nil {
+		return Stat{}, err
+	}
+	mode, nodes, err := csrc.PolicyOf(unsafe.Pointer(unsafe.SliceData(mem)))
+	if err != nil {
+		return Stat{}, err
+	}
+	where, err := csrc.PageNodes(mem, pageSize)
+	if err != nil {
+		return Stat{}, err
+	}
+	onNode := map[int]int{}
+	for _, n := range where {
+		if n != csrc.NoNode {
+			onNode[n] += pageSize
+		}
+	}
+	return Stat{
+		Kind:      st.kind(),
+		Bytes:     len(mem),
+		Resident:  st.rss + st.hugetlb,
+		Huge:      st.anonHuge + st.hugetlb,
+		Placement: Placement{policy: mode, nodes: nodes},
+		NodeBytes: onNode,
+	}, nil
+}
