@@ -1,0 +1,88 @@
+package topology_test
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/numapool/numapool/topology"
+	"github.com/numapool/numapool/topology/internal/fakesys"
+)
+
+func ExampleParseCPUList() {
+	s, err := topology.ParseCPUList("0-3,8,10-11")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(s.Len(), s.Slice(), s.Mask())
+	_, err = topology.ParseCPUList("0-3,x")
+	fmt.Println(err)
+	// Output:
+	// 7 [0 1 2 3 8 10 11] 00000d0f
+	// topology: bad CPU list "0-3,x": part "x": "x" is not a CPU number
+}
+
+func ExampleParseCPUMask() {
+	s, err := topology.ParseCPUMask("00000001,0000000f")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(s)
+	// Output: 0-3,32
+}
+
+func ExampleCPUSet_Difference() {
+	all := topology.NewCPUSet(0, 1, 2, 3)
+	taken := topology.NewCPUSet(1, 2)
+	fmt.Println(all.Difference(taken), all.Intersect(taken), all.Union(topology.NewCPUSet(9)))
+	// Output: 0,3 1-2 0-3,9
+}
+
+// A recorded or synthetic machine loads from its root folder.
+func ExampleMachine_Place() {
+	dir, _ := os.MkdirTemp("", "machine")
+	defer os.RemoveAll(dir)
+	if err := fakesys.TwoSockets().Write(dir); err != nil {
+		panic(err)
+	}
+	m, err := topology.Load(dir)
+	if err != nil {
+		panic(err)
+	}
+	compact, _ := m.Place(4, topology.Compact, topology.CPUSet{})
+	spread, _ := m.Place(4, topology.Spread, topology.CPUSet{})
+	node3, _ := m.Place(2, topology.InNode(3), topology.CPUSet{})
+	nested, _ := m.Place(3, topology.Compact, topology.NewCPUSet(6, 22))
+	fmt.Println(compact, spread, node3, nested)
+	// Output: [0 16 1 17] [0 8 4 12] [12 28] [6 22 6]
+}
+
+func ExampleMachine_CheckCPUs() {
+	dir, _ := os.MkdirTemp("", "machine")
+	defer os.RemoveAll(dir)
+	spec := fakesys.TwoSockets()
+	spec.Offline = []int{7}
+	spec.CgroupCPUs = "0-15"
+	if err := spec.Write(dir); err != nil {
+		panic(err)
+	}
+	m, err := topology.Load(dir)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(m.CheckCPUs(topology.NewCPUSet(2, 7)))
+	fmt.Println(m.CheckCPUs(topology.NewCPUSet(20)))
+	fmt.Println(m.CheckCPUs(topology.NewCPUSet(2, 3)))
+	// Output:
+	// CPU 7 is offline; usable CPUs are 0-6,8-15
+	// CPU 20 is not allowed to this process (affinity mask or cgroup cpuset); usable CPUs are 0-6,8-15
+	// <nil>
+}
+
+func ExampleCurrent() {
+	m, err := topology.Current()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(m.Usable().IsSubsetOf(m.Online()), len(m.PUs()) == m.Usable().Len())
+	// Output: true true
+}

@@ -1,0 +1,335 @@
+// Package fakesys writes synthetic sysfs and procfs trees, laid out as the
+// Linux kernel lays them out, so topology readers can be tested on machines
+// this one is not.
+package fakesys
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Spec describes a synthetic machine. CPUs are numbered as Linux numbers
+// them on x86: first thread of every core (package by package, node by node,
+// core by core), then every second thread, and so on. Node i of package p
+// has OS index p*NodesPerPackage+i; core_id counts cores inside a package,
+// so it repeats across packages, as on real machines.
+type Spec struct {
+	Packages, NodesPerPackage, CoresPerNode, ThreadsPerCore int
+
+	Offline    []int  // CPUs whose online file says 0; they lose their topology folder
+	Affinity   string // Cpus_allowed_list in proc/self/status; "" writes no status file
+	MemsAllow  string // Mems_allowed_list in proc/self/status, with Affinity
+	CgroupCPUs string // the process's cgroup cpuset CPUs; "" means no cpuset cgroup
+	CgroupMems string // the process's cgroup cpuset nodes; "" means all nodes
+	CgroupV1   bool   // a v1 cpuset hierarchy instead of cgroup2
+
+	MemoryOnlyNodes int  // nodes with memory and no CPUs, numbered after the others
+	NoNodeFolder    bool // no sys/devices/system/node at all
+	OldKernel       bool // hex masks only: no *_list files, no online files, no cpuX links
+
+	NodeMemoryMiB int // memory per node; 0 means 1024
+	HugePages2M   int // 2 MiB huge pages reserved per node
+}
+
+// TwoSockets is 2 packages x 2 NUMA nodes x 4 cores x 2 threads: 32 CPUs,
+// nodes 0-3, node n holding cores 4n..4n+3, CPUs 4n..4n+3 and 16+4n..16+4n+3.
+func TwoSockets() Spec {
+	return Spec{Packages: 2, NodesPerPackage: 2, CoresPerNode: 4, ThreadsPerCore: 2}
+}
+
+// Cores returns the number of physical cores.
+func (s Spec) Cores() int { return s.Packages * s.NodesPerPackage * s.CoresPerNode }
+
+// CPUs returns the number of logical CPUs.
+func (s Spec) CPUs() int { return s.Cores() * s.ThreadsPerCore }
+
+// CPU returns the Linux number of thread t of core c of node n of package p.
+func (s Spec) CPU(p, n, c, t int) int {
+	return t*s.Cores() + (p*s.NodesPerPackage+n)*s.CoresPerNode + c
+}
+
+// cpu describes one CPU's place.
+type cpu struct{ pkg, node, core, thread int }
+
+func (s Spec) place(id int) cpu {
+	g := id % s.Cores()
+	return cpu{
+		pkg:    g / (s.NodesPerPackage * s.CoresPerNode),
+		node:   g / s.CoresPerNode,
+		core:   g % (s.NodesPerPackage * s.CoresPerNode),
+		thread: id / s.Cores(),
+	}
+}
+
+// Write creates the tree below dir (sys/ and proc/).
+func (s Spec) Write(dir string) error {
+	w := &writer{root: dir}
+	s.writeCPUs(w)
+	if !s.NoNodeFolder {
+		s.writeNodes(w)
+	}
+	s.writeProc(w)
+	return w.err
+}
+
+func (s Spec) online(id int) bool { return !slices.Contains(s.Offline, id) }
+
+// set returns the online CPUs for which keep is true.
+func (s Spec) set(keep func(cpu) bool) []int {
+	var out []int
+	for id := range s.CPUs() {
+		if s.online(id) && keep(s.place(id)) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (s Spec) writeCPUs(w *writer) {
+	base := "sys/devices/system/cpu"
+	all := s.set(func(cpu) bool { return true })
+	w.file(base+"/possible", List(0, s.CPUs()-1))
+	w.file(base+"/present", List(0, s.CPUs()-1))
+	if !s.OldKernel {
+		w.file(base+"/online", ListOf(all))
+	}
+	for id := range s.CPUs() {
+		d := fmt.Sprintf("%s/cpu%d", base, id)
+		if id > 0 {
+			w.file(d+"/online", map[bool]string{true: "1", false: "0"}[s.online(id)])
+		}
+		if !s.online(id) {
+			continue
+		}
+		me := s.place(id)
+		t := d + "/topology"
+		w.file(t+"/physical_package_id", strconv.Itoa(me.pkg))
+		w.file(t+"/core_id", strconv.Itoa(me.core))
+		sib := s.set(func(o cpu) bool { return o.pkg == me.pkg && o.core == me.core })
+		pkg := s.set(func(o cpu) bool { return o.pkg == me.pkg })
+		w.sets(t, "thread_siblings", sib, s.OldKernel)
+		w.sets(t, "core_siblings", pkg, s.OldKernel)
+		if !s.OldKernel {
+			w.sets(t, "core_cpus", sib, false)
+			w.sets(t, "package_cpus", pkg, false)
+		}
+		node := s.set(func(o cpu) bool { return o.node == me.node })
+		for i, c := range []struct {
+			level int
+			typ   string
+			size  string
+			share []int
+		}{
+			{1, "Data", "48K", sib},
+			{1, "Instruction", "32K", sib},
+			{2, "Unified", "2048K", sib},
+			{3, "Unified", "16384K", node},
+		} {
+			ci := fmt.Sprintf("%s/cache/index%d", d, i)
+			w.file(ci+"/level", strconv.Itoa(c.level))
+			w.file(ci+"/type", c.typ)
+			w.file(ci+"/size", c.size)
+			w.file(ci+"/coherency_line_size", "64")
+			w.file(ci+"/ways_of_associativity", "8")
+			w.sets(ci, "shared_cpu", c.share, s.OldKernel)
+		}
+	}
+}
+
+func (s Spec) nodes() int { return s.Packages*s.NodesPerPackage + s.MemoryOnlyNodes }
+
+func (s Spec) nodeMiB() int {
+	if s.NodeMemoryMiB == 0 {
+		return 1024
+	}
+	return s.NodeMemoryMiB
+}
+
+// distance: 10 local, 12 inside a package, 20 across packages; a
+// memory-only node is 17 from node 0 and 28 from the others.
+func (s Spec) distance(a, b int) int {
+	cpuNodes := s.Packages * s.NodesPerPackage
+	switch {
+	case a == b:
+		return 10
+	case a >= cpuNodes || b >= cpuNodes:
+		if a == 0 || b == 0 {
+			return 17
+		}
+		return 28
+	case a/s.NodesPerPackage == b/s.NodesPerPackage:
+		return 12
+	}
+	return 20
+}
+
+func (s Spec) writeNodes(w *writer) {
+	base := "sys/devices/system/node"
+	w.file(base+"/possible", List(0, s.nodes()-1))
+	w.file(base+"/online", List(0, s.nodes()-1))
+	for n := range s.nodes() {
+		d := fmt.Sprintf("%s/node%d", base, n)
+		cpus := s.set(func(o cpu) bool { return o.node == n })
+		if s.OldKernel {
+			w.file(d+"/cpumap", Mask(cpus))
+		} else {
+			w.sets(d, "cpu", cpus, false)
+			for _, c := range cpus {
+				w.link(fmt.Sprintf("../../cpu/cpu%d", c), fmt.Sprintf("%s/cpu%d", d, c))
+			}
+		}
+		kb := s.nodeMiB() * 1024
+		w.file(d+"/meminfo", fmt.Sprintf("Node %d MemTotal:       %d kB\nNode %d MemFree:        %d kB\n", n, kb, n, kb/2))
+		dist := make([]string, s.nodes())
+		for o := range dist {
+			dist[o] = strconv.Itoa(s.distance(n, o))
+		}
+		w.file(d+"/distance", strings.Join(dist, " "))
+		hp := d + "/hugepages/hugepages-2048kB"
+		w.file(hp+"/nr_hugepages", strconv.Itoa(s.HugePages2M))
+		w.file(hp+"/free_hugepages", strconv.Itoa(s.HugePages2M))
+		hp = d + "/hugepages/hugepages-1048576kB"
+		w.file(hp+"/nr_hugepages", "0")
+		w.file(hp+"/free_hugepages", "0")
+	}
+}
+
+func (s Spec) writeProc(w *writer) {
+	total := s.nodes() * s.nodeMiB() * 1024
+	if s.NoNodeFolder {
+		total = s.nodeMiB() * 1024
+	}
+	w.file("proc/meminfo", fmt.Sprintf("MemTotal:       %d kB\nMemFree:        %d kB\nHugepagesize:       2048 kB\n", total, total/2))
+	for _, kb := range []int{2048, 1048576} {
+		hp := fmt.Sprintf("sys/kernel/mm/hugepages/hugepages-%dkB", kb)
+		n := 0
+		if kb == 2048 {
+			n = s.HugePages2M * max(1, s.nodes())
+		}
+		w.file(hp+"/nr_hugepages", strconv.Itoa(n))
+		w.file(hp+"/free_hugepages", strconv.Itoa(n))
+	}
+	if s.Affinity != "" {
+		mems := s.MemsAllow
+		if mems == "" {
+			mems = List(0, max(1, s.nodes())-1)
+		}
+		w.file("proc/self/status", fmt.Sprintf("Name:\tfake\nState:\tR (running)\nCpus_allowed:\tffffffff\nCpus_allowed_list:\t%s\nMems_allowed_list:\t%s\n", s.Affinity, mems))
+	}
+	if s.CgroupCPUs == "" {
+		w.file("proc/self/cgroup", "0::/\n")
+		w.file("proc/mounts", "proc /proc proc rw 0 0\n")
+		return
+	}
+	mems := s.CgroupMems
+	if mems == "" {
+		mems = List(0, max(1, s.nodes())-1)
+	}
+	if s.CgroupV1 {
+		w.file("proc/self/cgroup", "5:memory:/job\n4:cpuset:/job\n3:cpu,cpuacct:/job\n")
+		w.file("proc/mounts", "sysfs /sys sysfs rw 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,nosuid,memory 0 0\ncgroup /sys/fs/cgroup/cpuset cgroup rw,nosuid,cpuset 0 0\n")
+		d := "sys/fs/cgroup/cpuset/job"
+		w.file(d+"/cpuset.cpus", s.CgroupCPUs)
+		w.file(d+"/cpuset.effective_cpus", s.CgroupCPUs)
+		w.file(d+"/cpuset.mems", mems)
+		w.file(d+"/cpuset.effective_mems", mems)
+		w.file("sys/fs/cgroup/cpuset/cpuset.cpus", List(0, s.CPUs()-1))
+		return
+	}
+	w.file("proc/self/cgroup", "0::/job.slice/step\n")
+	w.file("proc/mounts", "sysfs /sys sysfs rw 0 0\ncgroup2 /sys/fs/cgroup cgroup2 rw,nosuid 0 0\n")
+	w.file("sys/fs/cgroup/cpuset.cpus.effective", List(0, s.CPUs()-1))
+	// The controller is enabled on job.slice only: step has no cpuset files,
+	// so a reader must walk up.
+	d := "sys/fs/cgroup/job.slice"
+	w.file(d+"/cpuset.cpus.effective", s.CgroupCPUs)
+	w.file(d+"/cpuset.mems.effective", mems)
+	w.file(d+"/step/cgroup.procs", "1\n")
+}
+
+// writer creates files and remembers the first error.
+type writer struct {
+	root string
+	err  error
+}
+
+func (w *writer) file(rel, content string) {
+	if w.err != nil {
+		return
+	}
+	p := filepath.Join(w.root, rel)
+	if w.err = os.MkdirAll(filepath.Dir(p), 0o755); w.err != nil {
+		return
+	}
+	w.err = os.WriteFile(p, []byte(content+"\n"), 0o644)
+}
+
+func (w *writer) link(target, rel string) {
+	if w.err != nil {
+		return
+	}
+	w.err = os.Symlink(target, filepath.Join(w.root, rel))
+}
+
+// sets writes name (a hex mask) and, unless maskOnly, name_list (or, for a
+// node's "cpu", cpumap and cpulist).
+func (w *writer) sets(dir, name string, cpus []int, maskOnly bool) {
+	if name == "cpu" {
+		w.file(dir+"/cpumap", Mask(cpus))
+		w.file(dir+"/cpulist", ListOf(cpus))
+		return
+	}
+	mask := name
+	if name == "shared_cpu" {
+		mask = "shared_cpu_map"
+	}
+	w.file(dir+"/"+mask, Mask(cpus))
+	if !maskOnly {
+		w.file(dir+"/"+strings.TrimSuffix(name, "_map")+"_list", ListOf(cpus))
+	}
+}
+
+// List returns "a-b" (or "a" when a == b).
+func List(a, b int) string {
+	if a == b {
+		return strconv.Itoa(a)
+	}
+	return fmt.Sprintf("%d-%d", a, b)
+}
+
+// ListOf returns sorted CPUs in Linux list syntax.
+func ListOf(cpus []int) string {
+	c := slices.Sorted(slices.Values(cpus))
+	var parts []string
+	for i := 0; i < len(c); {
+		j := i
+		for j+1 < len(c) && c[j+1] == c[j]+1 {
+			j++
+		}
+		parts = append(parts, List(c[i], c[j]))
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}
+
+// Mask returns CPUs as a Linux hex mask of 32-bit words, most significant
+// first, at least one word.
+func Mask(cpus []int) string {
+	top := 0
+	for _, c := range cpus {
+		top = max(top, c)
+	}
+	words := make([]uint32, top/32+1)
+	for _, c := range cpus {
+		words[c/32] |= 1 << uint(c%32)
+	}
+	parts := make([]string, len(words))
+	for i, v := range words {
+		parts[len(words)-1-i] = fmt.Sprintf("%08x", v)
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,417 @@
+package topology
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+const (
+	cpuDir  = "sys/devices/system/cpu"
+	nodeDir = "sys/devices/system/node"
+)
+
+// cpuTopo is what sysfs says about one logical CPU.
+type cpuTopo struct {
+	id       int
+	online   bool
+	hasTopo  bool
+	pkgID    int
+	coreID   int
+	siblings CPUSet // core_cpus / thread_siblings
+	pkgCPUs  CPUSet // package_cpus / core_siblings
+}
+
+// sysNode is what sysfs says about one NUMA node.
+type sysNode struct {
+	id        int
+	cpus      CPUSet // CPUs the kernel puts in the node
+	local     CPUSet // cpus, or for a node without CPUs the nearest ones
+	memory    uint64
+	hugePages []HugePages
+	dropped   bool // hidden: its CPUs repeat another node's, or GPU memory
+}
+
+var (
+	currentOnce sync.Once
+	current     *Machine
+	currentErr  error
+)
+
+// Current returns this machine, loaded once per process and shared. It is
+// safe to call from any goroutine, including one locked to a pinned thread:
+// nothing it reports depends on the calling thread.
+func Current() (*Machine, error) {
+	currentOnce.Do(func() { current, currentErr = Load("/") })
+	return current, currentErr
+}
+
+// Load reads the machine whose sysfs and procfs lie below root; "" or "/"
+// is the running machine, which alone also gets CPUInfo from cpuid.
+func Load(root string) (*Machine, error) {
+	if root == "" {
+		root = "/"
+	}
+	root = filepath.Clean(root)
+	f := fsys{root: root}
+	if !f.exists(cpuDir) {
+		return nil, fmt.Errorf("topology: no %s below %s", cpuDir, root)
+	}
+	m := &Machine{root: root, cpuNode: map[int]int{}}
+	cpus := readCPUs(f)
+	if len(cpus) == 0 {
+		return nil, fmt.Errorf("topology: no CPUs listed in %s", f.path(cpuDir))
+	}
+	withTopo := CPUSet{}
+	for _, c := range cpus {
+		m.present = m.present.Add(c.id)
+		if c.online {
+			m.online = m.online.Add(c.id)
+			if c.hasTopo {
+				withTopo = withTopo.Add(c.id)
+			}
+		}
+	}
+	limits := readLimits(f)
+	m.allowed = m.present
+	if limits.cpusOK {
+		m.allowed = limits.cpus
+	}
+	m.usable = withTopo.Intersect(m.allowed)
+	if m.usable.IsEmpty() {
+		return nil, fmt.Errorf("topology: no usable CPU below %s (online %q, allowed %q)", root, m.online, m.allowed)
+	}
+
+	nodes := readNodes(f, withTopo)
+	m.readDistances(f, nodes)
+	localizeMemoryOnly(nodes, m)
+	m.build(cpus, nodes, limits)
+	m.caches = readCaches(f, m.usable)
+	m.hugePages = readHugePages(f, "sys/kernel/mm/hugepages")
+	m.memTotal = readMemTotal(f, "proc/meminfo", "MemTotal")
+	if m.memTotal == 0 {
+		for _, n := range m.nodes {
+			m.memTotal += n.Memory
+		}
+	}
+	if root == "/" {
+		m.info = readCPUInfo()
+	}
+	return m, nil
+}
+
+// readCPUs lists the cpuN folders, ascending, with their online state and
+// topology files, accepting both list files and the hex masks of old
+// kernels.
+func readCPUs(f fsys) []cpuTopo {
+	ids := f.numbered(cpuDir, "cpu")
+	onlineAll, haveOnline := f.readList(path.Join(cpuDir, "online"))
+	out := make([]cpuTopo, 0, len(ids))
+	for _, id := range ids {
+		dir := path.Join(cpuDir, "cpu"+strconv.Itoa(id))
+		c := cpuTopo{id: id, online: true}
+		if haveOnline {
+			c.online = onlineAll.Has(id)
+		} else if v := f.readInt(path.Join(dir, "online"), 1); v == 0 {
+			c.online = false
+		}
+		td := path.Join(dir, "topology")
+		c.pkgID = f.readInt(path.Join(td, "physical_package_id"), -1)
+		c.coreID = f.readInt(path.Join(td, "core_id"), -1)
+		var ok1, ok2 bool
+		c.siblings, ok1 = f.readSet(td, "core_cpus_list", "core_cpus", "thread_siblings_list", "thread_siblings")
+		c.pkgCPUs, ok2 = f.readSet(td, "package_cpus_list", "package_cpus", "core_siblings_list", "core_siblings")
+		c.hasTopo = ok1 || ok2 || c.pkgID != -1 || c.coreID != -1
+		if !f.exists(td) {
+			// Kernels without a topology folder: the CPU is its own core
+			// in one package.
+			c.hasTopo = true
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// readNodes reads the NUMA nodes, ascending by number. A node claiming CPUs
+// that an earlier node already holds, and an NVIDIA GPU's memory node, is
+// marked dropped, as hwloc does. Without a node folder the machine is one
+// node 0 holding every CPU.
+func readNodes(f fsys, cpus CPUSet) []*sysNode {
+	ids := f.numbered(nodeDir, "node")
+	if len(ids) == 0 {
+		return []*sysNode{{
+			id:        0,
+			cpus:      cpus,
+			local:     cpus,
+			memory:    readMemTotal(f, "proc/meminfo", "MemTotal"),
+			hugePages: readHugePages(f, "sys/kernel/mm/hugepages"),
+		}}
+	}
+	gpu := gpuMemoryNodes(f)
+	var claimed CPUSet
+	out := make([]*sysNode, 0, len(ids))
+	for _, id := range ids {
+		dir := path.Join(nodeDir, "node"+strconv.Itoa(id))
+		n := &sysNode{id: id}
+		set, ok := f.readSet(dir, "cpulist", "cpumap")
+		if !ok {
+			set = NewCPUSet(f.numbered(dir, "cpu")...)
+		}
+		n.cpus = set.Intersect(cpus)
+		n.local = n.cpus
+		n.memory = readMemTotal(f, path.Join(dir, "meminfo"), "MemTotal")
+		n.hugePages = readHugePages(f, path.Join(dir, "hugepages"))
+		switch {
+		case gpu.Has(id) && n.cpus.IsEmpty():
+			n.dropped = true
+		case !n.cpus.Intersect(claimed).IsEmpty():
+			n.dropped = true
+		default:
+			claimed = claimed.Union(n.cpus)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// gpuMemoryNodes returns the nodes that NVIDIA's driver reports as GPU
+// memory (proc/driver/nvidia/gpus/*/numa_status).
+func gpuMemoryNodes(f fsys) CPUSet {
+	var set CPUSet
+	matches, _ := filepath.Glob(f.path("proc/driver/nvidia/gpus/*/numa_status"))
+	for _, p := range matches {
+		rel, err := filepath.Rel(f.root, p)
+		if err != nil {
+			continue
+		}
+		st, _ := f.read(rel)
+		for line := range strings.Lines(st) {
+			k, v, _ := strings.Cut(line, ":")
+			if strings.TrimSpace(k) == "Node" {
+				if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+					set = set.Add(n)
+				}
+			}
+		}
+	}
+	return set
+}
+
+// readDistances reads each node's distance row; rows are ordered like the
+// node folders. A malformed matrix is ignored.
+func (m *Machine) readDistances(f fsys, nodes []*sysNode) {
+	if !f.exists(nodeDir) {
+		m.distIDs = []int{nodes[0].id}
+		m.dist = [][]int{{10}}
+		return
+	}
+	ids := make([]int, len(nodes))
+	rows := make([][]int, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.id
+		s, ok := f.read(path.Join(nodeDir, "node"+strconv.Itoa(n.id), "distance"))
+		if !ok {
+			return
+		}
+		for fld := range strings.FieldsSeq(s) {
+			v, err := strconv.Atoi(fld)
+			if err != nil {
+				return
+			}
+			rows[i] = append(rows[i], v)
+		}
+		if len(rows[i]) != len(nodes) {
+			return
+		}
+	}
+	m.distIDs, m.dist = ids, rows
+}
+
+// localizeMemoryOnly gives a node without CPUs the CPUs of the nodes
+// nearest to it, when the distances single out a strict subset of the
+// other nodes and those are farther than the node itself.
+func localizeMemoryOnly(nodes []*sysNode, m *Machine) {
+	if m.dist == nil {
+		return
+	}
+	for i, n := range nodes {
+		if n.dropped || !n.cpus.IsEmpty() {
+			continue
+		}
+		best, count, others := -1, 0, 0
+		for j, o := range nodes {
+			if j == i || o.dropped {
+				continue
+			}
+			others++
+			d := m.dist[i][j]
+			switch {
+			case best < 0 || d < best:
+				best, count = d, 1
+			case d == best:
+				count++
+			}
+		}
+		if best < 0 || best <= m.dist[i][i] || count == others {
+			continue
+		}
+		for j, o := range nodes {
+			if j != i && !o.dropped && m.dist[i][j] == best {
+				n.local = n.local.Union(o.cpus)
+			}
+		}
+	}
+}
+
+// build makes the object tree from the CPUs and nodes, keeping what the
+// process may use: usable CPUs, allowed nodes, and the packages holding
+// either.
+func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) {
+	byID := map[int]*cpuTopo{}
+	var topo CPUSet
+	for i := range cpus {
+		if cpus[i].online && cpus[i].hasTopo {
+			byID[cpus[i].id] = &cpus[i]
+			topo = topo.Add(cpus[i].id)
+		}
+	}
+	for _, n := range nodes {
+		if n.dropped {
+			continue
+		}
+		for c := range n.cpus.All() {
+			m.cpuNode[c] = n.id
+		}
+	}
+
+	// Packages: the CPUs sharing package_cpus, named by physical_package_id.
+	type pkgInfo struct {
+		p    *Package
+		full CPUSet
+	}
+	var pkgs []pkgInfo
+	var done CPUSet
+	for c := range topo.All() {
+		if done.Has(c) {
+			continue
+		}
+		t := byID[c]
+		full := t.pkgCPUs.Intersect(topo).Difference(done).Add(c)
+		if t.pkgCPUs.IsEmpty() {
+			full = CPUSet{}
+			for d := range topo.Difference(done).All() {
+				if byID[d].pkgID == t.pkgID && byID[d].pkgCPUs.IsEmpty() {
+					full = full.Add(d)
+				}
+			}
+		}
+		done = done.Union(full)
+		id := t.pkgID
+		if id < 0 {
+			id = 0
+		}
+		pkgs = append(pkgs, pkgInfo{p: &Package{OSIndex: id, CPUs: full.Intersect(m.usable)}, full: full})
+	}
+
+	// Nodes the process may allocate from.
+	nodeByID := map[int]*Node{}
+	for _, sn := range nodes {
+		if sn.dropped || limits.memsOK && !limits.mems.Has(sn.id) {
+			continue
+		}
+		n := &Node{
+			OSIndex:    sn.id,
+			CPUs:       sn.local.Intersect(m.usable),
+			MemoryOnly: sn.cpus.IsEmpty(),
+			Memory:     sn.memory,
+			HugePages:  sn.hugePages,
+		}
+		for _, pk := range pkgs {
+			if !sn.local.IsEmpty() && sn.local.IsSubsetOf(pk.full) {
+				n.Package = pk.p
+				pk.p.Nodes = append(pk.p.Nodes, n)
+			}
+		}
+		m.nodes = append(m.nodes, n)
+		nodeByID[n.OSIndex] = n
+	}
+	for _, pk := range pkgs {
+		if !pk.p.CPUs.IsEmpty() || len(pk.p.Nodes) > 0 {
+			m.packages = append(m.packages, pk.p)
+		}
+	}
+	for _, n := range m.nodes {
+		if n.Package != nil && !slices.Contains(m.packages, n.Package) {
+			n.Package = nil
+		}
+	}
+
+	// Cores: the usable CPUs sharing core_cpus within a package.
+	puOf := map[int]*PU{}
+	for _, pk := range pkgs {
+		var coreDone CPUSet
+		for c := range pk.full.Intersect(m.usable).All() {
+			if coreDone.Has(c) {
+				continue
+			}
+			t := byID[c]
+			sib := t.siblings.Intersect(pk.full).Intersect(m.usable).Add(c).Difference(coreDone)
+			coreDone = coreDone.Union(sib)
+			core := &Core{OSIndex: t.coreID, CPUs: sib, Package: pk.p, Node: nodeByID[m.NodeOf(c)]}
+			for s := range sib.All() {
+				pu := &PU{OSIndex: s, Core: core, Package: pk.p, Node: nodeByID[m.NodeOf(s)]}
+				core.PUs = append(core.PUs, pu)
+				puOf[s] = pu
+			}
+			pk.p.Cores = append(pk.p.Cores, core)
+			m.cores = append(m.cores, core)
+		}
+	}
+	slices.SortFunc(m.cores, func(a, b *Core) int { return a.CPUs.First() - b.CPUs.First() })
+	for c := range m.usable.All() {
+		m.pus = append(m.pus, puOf[c])
+	}
+}
+
+// readMemTotal reads a "key: N kB" line (meminfo style, with or without a
+// "Node N" prefix) and returns bytes, or 0.
+func readMemTotal(f fsys, p, key string) uint64 {
+	s, ok := f.read(p)
+	if !ok {
+		return 0
+	}
+	for line := range strings.Lines(s) {
+		fs := strings.Fields(line)
+		for i := 0; i+1 < len(fs); i++ {
+			if fs[i] == key+":" {
+				v, err := strconv.ParseUint(fs[i+1], 10, 64)
+				if err != nil {
+					return 0
+				}
+				if i+2 < len(fs) && strings.EqualFold(fs[i+2], "kB") {
+					v *= 1024
+				}
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+// readHugePages reads the hugepages-<size>kB folders below dir.
+func readHugePages(f fsys, dir string) []HugePages {
+	var out []HugePages
+	for _, kb := range f.numberedSuffix(dir, "hugepages-", "kB") {
+		d := path.Join(dir, "hugepages-"+strconv.Itoa(kb)+"kB")
+		out = append(out, HugePages{
+			Size:  uint64(kb) * 1024,
+			Total: f.readInt(path.Join(d, "nr_hugepages"), 0),
+			Free:  f.readInt(path.Join(d, "free_hugepages"), 0),
+		})
+	}
+	return out
+}

@@ -1,0 +1,201 @@
+package topology_test
+
+import (
+	"testing"
+
+	"github.com/numapool/numapool/topology"
+	"github.com/numapool/numapool/topology/internal/fakesys"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoadTwoSockets(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		spec := fakesys.TwoSockets()
+		spec.OldKernel = old
+		spec.HugePages2M = 3
+		m := load(t, spec)
+		assert.Equal(t, "0-31", m.Usable().String())
+		assert.Equal(t, "0-31", m.Online().String())
+		require.Len(t, m.Packages(), 2)
+		require.Len(t, m.Nodes(), 4)
+		require.Len(t, m.Cores(), 16, "core_id repeats across packages; cores must not merge")
+		require.Len(t, m.PUs(), 32)
+
+		p0, p1 := m.Packages()[0], m.Packages()[1]
+		assert.Equal(t, 0, p0.OSIndex)
+		assert.Equal(t, "0-7,16-23", p0.CPUs.String())
+		assert.Equal(t, "8-15,24-31", p1.CPUs.String())
+		assert.Len(t, p0.Cores, 8)
+		require.Len(t, p1.Nodes, 2)
+		assert.Equal(t, []int{2, 3}, []int{p1.Nodes[0].OSIndex, p1.Nodes[1].OSIndex})
+
+		n1 := m.Node(1)
+		require.NotNil(t, n1)
+		assert.Equal(t, "4-7,20-23", n1.CPUs.String())
+		assert.Same(t, p0, n1.Package)
+		assert.False(t, n1.MemoryOnly)
+		assert.Equal(t, uint64(1<<30), n1.Memory)
+		require.Len(t, n1.HugePages, 2)
+		assert.Equal(t, topology.HugePages{Size: 2 << 20, Total: 3, Free: 3}, n1.HugePages[0])
+		assert.Equal(t, uint64(1<<30), n1.HugePages[1].Size)
+		assert.Equal(t, uint64(4<<30), m.Memory())
+
+		core := m.Cores()[9]
+		assert.Equal(t, "9,25", core.CPUs.String())
+		assert.Equal(t, 1, core.OSIndex, "core_id inside package 1")
+		assert.Same(t, p1, core.Package)
+		assert.Same(t, m.Node(2), core.Node)
+		pu := m.PU(25)
+		require.NotNil(t, pu)
+		assert.Same(t, core, pu.Core)
+		assert.Same(t, m.Node(2), pu.Node)
+		assert.Nil(t, m.PU(99))
+		assert.Equal(t, 3, m.NodeOf(31))
+		assert.Equal(t, -1, m.NodeOf(32))
+
+		assert.Equal(t, 10, m.Distance(2, 2))
+		assert.Equal(t, 12, m.Distance(2, 3))
+		assert.Equal(t, 20, m.Distance(0, 3))
+		assert.Equal(t, -1, m.Distance(0, 9))
+		assert.Nil(t, m.CPUInfo(), "a recorded machine has no cpuid")
+	}
+}
+
+func TestLoadCaches(t *testing.T) {
+	m := load(t, fakesys.TwoSockets())
+	count := map[string]int{}
+	for _, c := range m.Caches() {
+		count[c.Name()]++
+	}
+	assert.Equal(t, map[string]int{"L3": 4, "L2": 16, "L1d": 16, "L1i": 16}, count)
+	l3 := m.Caches()[0]
+	assert.Equal(t, "L3", l3.Name())
+	assert.Equal(t, uint64(16<<20), l3.Size)
+	assert.Equal(t, "0-3,16-19", l3.CPUs.String())
+	for _, c := range m.Caches() {
+		switch c.Name() {
+		case "L1d":
+			assert.Equal(t, uint64(48<<10), c.Size, "L1d size must be the data cache's, not the L1i's")
+		case "L1i":
+			assert.Equal(t, uint64(32<<10), c.Size)
+		case "L2":
+			assert.Equal(t, uint64(2<<20), c.Size)
+			assert.Equal(t, 2, c.CPUs.Len())
+		}
+		assert.Equal(t, 64, c.LineSize)
+		assert.Equal(t, 8, c.Ways)
+	}
+}
+
+func TestLoadOffline(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		spec := fakesys.TwoSockets()
+		spec.OldKernel = old
+		spec.Offline = []int{5, 16, 17}
+		m := load(t, spec)
+		assert.Equal(t, "0-4,6-15,18-31", m.Usable().String())
+		assert.Equal(t, "0-31", m.Present().String())
+		assert.Equal(t, m.Usable(), m.Online())
+		assert.Len(t, m.PUs(), 29)
+		assert.Len(t, m.Cores(), 16, "core 5 keeps its sibling 21")
+		assert.Equal(t, "0-4,6-7,18-23", m.Packages()[0].CPUs.String())
+		assert.Equal(t, "0-3,18-19", m.Node(0).CPUs.String())
+	}
+}
+
+func TestLoadCgroup(t *testing.T) {
+	for _, v1 := range []bool{false, true} {
+		spec := fakesys.TwoSockets()
+		spec.CgroupV1 = v1
+		spec.CgroupCPUs = "2-9"
+		spec.CgroupMems = "0-1"
+		m := load(t, spec)
+		assert.Equal(t, "2-9", m.Usable().String(), "v1=%v", v1)
+		assert.Equal(t, "0-31", m.Online().String())
+		require.Len(t, m.Nodes(), 2, "only nodes in cpuset.mems")
+		assert.Equal(t, "2-3", m.Node(0).CPUs.String())
+		assert.Nil(t, m.Node(2))
+		require.Len(t, m.Packages(), 2, "package 1 keeps usable CPUs 8-9")
+		assert.Equal(t, "8-9", m.Packages()[1].CPUs.String())
+		assert.Len(t, m.Cores(), 8)
+		assert.Nil(t, m.PU(8).Node, "node 2 is not allowed")
+		assert.Equal(t, 2, m.NodeOf(8))
+	}
+}
+
+func TestLoadAffinity(t *testing.T) {
+	spec := fakesys.TwoSockets()
+	spec.Affinity = "0-11"
+	spec.CgroupCPUs = "8-31"
+	spec.Offline = []int{9}
+	m := load(t, spec)
+	assert.Equal(t, "8,10-11", m.Usable().String(), "online ∩ affinity ∩ cgroup")
+	require.Len(t, m.Packages(), 2, "package 0 stays for its allowed memory nodes, as in hwloc")
+	assert.True(t, m.Packages()[0].CPUs.IsEmpty())
+	assert.Len(t, m.Cores(), 3)
+}
+
+func TestLoadMemoryOnlyNode(t *testing.T) {
+	spec := fakesys.TwoSockets()
+	spec.MemoryOnlyNodes = 1
+	m := load(t, spec)
+	require.Len(t, m.Nodes(), 5)
+	n := m.Node(4)
+	require.NotNil(t, n)
+	assert.True(t, n.MemoryOnly)
+	assert.Equal(t, uint64(1<<30), n.Memory)
+	assert.Equal(t, "0-3,16-19", n.CPUs.String(), "the CPUs of its nearest node")
+	assert.Same(t, m.Packages()[0], n.Package)
+	assert.Equal(t, 17, m.Distance(4, 0))
+	assert.Len(t, m.Cores(), 16)
+	assert.Equal(t, 0, m.NodeOf(0), "a memory-only node owns no CPU")
+}
+
+func TestLoadNoNodeFolder(t *testing.T) {
+	spec := fakesys.TwoSockets()
+	spec.NoNodeFolder = true
+	m := load(t, spec)
+	require.Len(t, m.Nodes(), 1)
+	n := m.Nodes()[0]
+	assert.Equal(t, 0, n.OSIndex)
+	assert.Equal(t, "0-31", n.CPUs.String())
+	assert.Equal(t, uint64(1<<30), n.Memory, "from proc/meminfo")
+	assert.Nil(t, n.Package, "the node spans both packages")
+	assert.Equal(t, 0, m.NodeOf(17))
+	assert.Equal(t, 10, m.Distance(0, 0))
+	assert.Len(t, m.Packages(), 2)
+	assert.Len(t, m.Cores(), 16)
+}
+
+func TestLoadErrors(t *testing.T) {
+	_, err := topology.Load(t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "sys/devices/system/cpu")
+
+	spec := fakesys.TwoSockets()
+	spec.CgroupCPUs = "40-41"
+	dir := t.TempDir()
+	require.NoError(t, spec.Write(dir))
+	_, err = topology.Load(dir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no usable CPU")
+}
+
+func TestCurrent(t *testing.T) {
+	m, err := topology.Current()
+	require.NoError(t, err)
+	again, err := topology.Current()
+	require.NoError(t, err)
+	assert.Same(t, m, again)
+	assert.Equal(t, "/", m.Root())
+	assert.False(t, m.Usable().IsEmpty())
+	assert.True(t, m.Usable().IsSubsetOf(m.Online()))
+	assert.Len(t, m.PUs(), m.Usable().Len())
+	assert.NotEmpty(t, m.Nodes())
+	assert.NotEmpty(t, m.Packages())
+	require.NotNil(t, m.CPUInfo())
+	for cpu := range m.Usable().All() {
+		assert.NoError(t, m.CheckCPU(cpu))
+	}
+}

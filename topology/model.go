@@ -1,0 +1,192 @@
+package topology
+
+// Machine is one computer as this process sees it: its packages, NUMA nodes,
+// caches, cores and PUs, restricted (as hwloc does by default) to the CPUs
+// this process may use and the NUMA nodes it may allocate from. A Machine is
+// read-only after Load and safe for concurrent use.
+type Machine struct {
+	root     string
+	packages []*Package
+	nodes    []*Node
+	cores    []*Core
+	pus      []*PU
+	caches   []*Cache
+
+	present CPUSet      // CPUs with a cpuN folder
+	online  CPUSet      // present and online
+	allowed CPUSet      // process affinity ∩ cgroup cpuset
+	usable  CPUSet      // online ∩ allowed, restricted to CPUs with topology
+	cpuNode map[int]int // CPU -> NUMA node OS index, every CPU sysfs places
+
+	distIDs []int   // node OS indexes of the distance matrix rows
+	dist    [][]int // dist[i][j]: distance from distIDs[i] to distIDs[j]
+
+	hugePages []HugePages // machine-wide pools
+	memTotal  uint64
+	info      *CPUInfo // nil unless this is the running machine
+}
+
+// Package is a processor socket: the CPUs that share physical_package_id
+// and package_cpus.
+type Package struct {
+	OSIndex int     // physical_package_id
+	CPUs    CPUSet  // usable CPUs in this package
+	Nodes   []*Node // NUMA nodes whose CPUs lie in this package
+	Cores   []*Core // usable cores, by first CPU
+}
+
+// Node is a NUMA node: a range of memory and the CPUs local to it.
+type Node struct {
+	OSIndex int // N of /sys/devices/system/node/nodeN
+	// CPUs are the usable CPUs of the node. For a node without CPUs of its
+	// own (MemoryOnly), they are the usable CPUs of the nearest nodes that
+	// have CPUs, when the distances single them out.
+	CPUs       CPUSet
+	MemoryOnly bool        // the kernel lists no CPUs for this node
+	Memory     uint64      // MemTotal in bytes
+	HugePages  []HugePages // per huge page size, smallest first
+	Package    *Package    // nil when the node spans packages or has no CPUs
+}
+
+// Core is a physical core: the PUs that share core_cpus (thread_siblings).
+type Core struct {
+	OSIndex int    // core_id; repeats across packages
+	CPUs    CPUSet // usable SMT siblings
+	PUs     []*PU
+	Package *Package
+	Node    *Node // nil when no kept node holds the core
+}
+
+// PU is a processing unit: one logical CPU (hardware thread).
+type PU struct {
+	OSIndex int // the Linux CPU number
+	Core    *Core
+	Package *Package
+	Node    *Node // nil when no kept node holds the CPU
+}
+
+// CacheType says what a cache holds.
+type CacheType string
+
+// Cache types as sysfs names them.
+const (
+	DataCache        CacheType = "Data"
+	InstructionCache CacheType = "Instruction"
+	UnifiedCache     CacheType = "Unified"
+)
+
+// Cache is one CPU cache and the usable CPUs sharing it.
+type Cache struct {
+	Level    int
+	Type     CacheType
+	Size     uint64 // bytes
+	LineSize int    // bytes; 0 if unknown
+	Ways     int    // associativity; 0 if unknown or fully associative
+	CPUs     CPUSet
+}
+
+// Name returns the hwloc-style name: "L1d", "L1i", "L2", "L3".
+func (c *Cache) Name() string {
+	n := "L" + itoa(c.Level)
+	switch c.Type {
+	case DataCache:
+		n += "d"
+	case InstructionCache:
+		n += "i"
+	}
+	return n
+}
+
+// HugePages describes one huge page pool.
+type HugePages struct {
+	Size  uint64 // page size in bytes
+	Total int    // pages reserved (nr_hugepages)
+	Free  int    // pages not in use (free_hugepages)
+}
+
+// Root returns the folder the machine was read from ("/" for this one).
+func (m *Machine) Root() string { return m.root }
+
+// Packages returns the packages holding usable CPUs or allowed nodes, by
+// first CPU.
+func (m *Machine) Packages() []*Package { return m.packages }
+
+// Nodes returns the NUMA nodes this process may allocate from, by OS index,
+// memory-only nodes included.
+func (m *Machine) Nodes() []*Node { return m.nodes }
+
+// Cores returns the cores holding usable CPUs, by first CPU.
+func (m *Machine) Cores() []*Core { return m.cores }
+
+// PUs returns the usable logical CPUs, ascending.
+func (m *Machine) PUs() []*PU { return m.pus }
+
+// Caches returns the caches shared by usable CPUs, by level, then type, then
+// first CPU.
+func (m *Machine) Caches() []*Cache { return m.caches }
+
+// Present returns every CPU the kernel lists, online or not.
+func (m *Machine) Present() CPUSet { return m.present }
+
+// Online returns the CPUs that are online.
+func (m *Machine) Online() CPUSet { return m.online }
+
+// Usable returns the CPUs this process may run on: online, in its affinity
+// mask, and in its cgroup cpuset.
+func (m *Machine) Usable() CPUSet { return m.usable }
+
+// Memory returns the machine's total memory in bytes (MemTotal).
+func (m *Machine) Memory() uint64 { return m.memTotal }
+
+// HugePages returns the machine-wide huge page pools, smallest size first.
+func (m *Machine) HugePages() []HugePages { return m.hugePages }
+
+// CPUInfo returns the processor's identity and features as cpuid reports
+// them, or nil for a machine loaded from a folder other than "/".
+func (m *Machine) CPUInfo() *CPUInfo { return m.info }
+
+// Node returns the kept NUMA node with OS index id, or nil.
+func (m *Machine) Node(id int) *Node {
+	for _, n := range m.nodes {
+		if n.OSIndex == id {
+			return n
+		}
+	}
+	return nil
+}
+
+// PU returns the usable PU with OS index cpu, or nil.
+func (m *Machine) PU(cpu int) *PU {
+	for _, p := range m.pus {
+		if p.OSIndex == cpu {
+			return p
+		}
+	}
+	return nil
+}
+
+// NodeOf returns the OS index of the NUMA node holding cpu, or -1 if unknown.
+func (m *Machine) NodeOf(cpu int) int {
+	if n, ok := m.cpuNode[cpu]; ok {
+		return n
+	}
+	return -1
+}
+
+// Distance returns the NUMA distance from node a to node b as the kernel
+// reports it (10 = local), or -1 if unknown.
+func (m *Machine) Distance(a, b int) int {
+	i, j := -1, -1
+	for k, id := range m.distIDs {
+		if id == a {
+			i = k
+		}
+		if id == b {
+			j = k
+		}
+	}
+	if i < 0 || j < 0 {
+		return -1
+	}
+	return m.dist[i][j]
+}
