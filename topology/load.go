@@ -312,7 +312,9 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 		done = done.Union(full)
 		id := t.pkgID
 		if id < 0 {
-			id = 0
+			// Unknown (some POWER and ARM kernels): number packages in
+			// order of their first CPU.
+			id = len(pkgs)
 		}
 		pkgs = append(pkgs, pkgInfo{p: &Package{OSIndex: id, CPUs: full.Intersect(m.usable)}, full: full})
 	}
@@ -360,6 +362,13 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 			}
 			t := byID[c]
 			sib := t.siblings.Intersect(pk.full).Intersect(m.usable).Add(c).Difference(coreDone)
+			// AMD compute units list two cores as thread siblings; their
+			// core_id differs, and each is a core of its own.
+			for s := range sib.All() {
+				if byID[s].coreID != t.coreID {
+					sib = sib.Difference(NewCPUSet(s))
+				}
+			}
 			coreDone = coreDone.Union(sib)
 			core := &Core{OSIndex: t.coreID, CPUs: sib, Package: pk.p, Node: nodeByID[m.NodeOf(c)]}
 			for s := range sib.All() {

@@ -106,8 +106,10 @@ func readCgroupCpuset(f fsys) processLimits {
 	switch {
 	case v1Mount != "" && v1Path != "":
 		dir := path.Join(v1Mount, v1Path)
-		l.cpus, l.cpusOK = firstList(f, dir, v1Prefix+"effective_cpus", v1Prefix+"cpus")
-		l.mems, l.memsOK = firstList(f, dir, v1Prefix+"effective_mems", v1Prefix+"mems")
+		// v1: the configured sets, as hwloc reads them; the effective ones
+		// only differ after CPU hotplug.
+		l.cpus, l.cpusOK = firstList(f, dir, v1Prefix+"cpus", v1Prefix+"effective_cpus")
+		l.mems, l.memsOK = firstList(f, dir, v1Prefix+"mems", v1Prefix+"effective_mems")
 	case v2Mount != "" && v2Path != "":
 		// cpuset files exist only where the controller is enabled: walk up
 		// to the nearest cgroup that has them.
