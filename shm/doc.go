@@ -2,10 +2,13 @@
 // workers to share.
 //
 // Every goroutine already shares the Go heap, so this package is not needed
-// for sharing as such. What it adds is memory the garbage collector never
-// scans or moves (a 10 GiB []float64 on the heap makes every GC cycle
-// heavier and raises the heap goal with it), huge pages that cut TLB misses
-// on random access, and control over which NUMA node holds which bytes.
+// for sharing as such. What it adds is memory outside the garbage
+// collector's accounting (a big heap array raises the heap goal with it, so
+// garbage may pile up to its size before a collection; off the heap it does
+// not count, so collections come sooner unless GOGC is raised), huge pages
+// that cut TLB misses on random access, and control over which NUMA node
+// holds which bytes. The GC never scans a pointer-free heap slice either:
+// moving one off the heap saves no marking work.
 //
 // Each array is a private anonymous mapping of its own. Its element type
 // must be free of pointers; Array.Slice gives a normal Go slice over it; an

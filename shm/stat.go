@@ -25,7 +25,7 @@ type Stat struct {
 
 // Stat reads the array's page kind, residency and placement back from the
 // kernel. Cost: a read of /proc/self/smaps plus one move_pages call per 2 MiB
-// of array; milliseconds per GiB. Not for hot paths.
+// of array; tens of milliseconds per GiB. Not for hot paths.
 func (a *Array[T]) Stat() (Stat, error) {
 	if a.freed.Load() {
 		return Stat{}, fmt.Errorf("shm: Stat of Array[%v]: %w", reflect.TypeFor[T](), ErrFreed)
