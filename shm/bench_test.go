@@ -176,8 +176,11 @@ func BenchmarkGarbageBesideBigArray(b *testing.B) {
 						heap[i] = 1
 					}
 				} else {
-					var err error
-					if off, err = New[float64](size/8, Bind(0)); err != nil {
+					ni, err := readNodes(sysNodes)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if off, err = New[float64](size/8, Bind(ni.memory[0])); err != nil {
 						b.Fatal(err)
 					}
 					defer off.Free()

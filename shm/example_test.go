@@ -38,7 +38,7 @@ func ExampleNew_pointers() {
 // what the kernel did. The figures depend on the machine, so this example
 // prints nothing checked.
 func ExampleArray_Stat() {
-	a, err := shm.New[float64](16<<20, shm.Bind(0))
+	a, err := shm.New[float64](4<<20, shm.Bind(0))
 	if err != nil {
 		log.Fatal(err)
 	}
