@@ -3,7 +3,6 @@ package shm
 import (
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
 	"sync/atomic"
 	"unsafe"
@@ -11,7 +10,7 @@ import (
 	"github.com/numapool/numapool/csrc"
 )
 
-// ErrFreed is returned, wrapped, by Free on an array already freed.
+// ErrFreed is wrapped by the errors of Free, Stat and Load on a freed array.
 var ErrFreed = errors.New("array already freed")
 
 // An Array is a fixed-length array of T in memory outside the Go heap: a
@@ -32,12 +31,13 @@ type Array[T any] struct {
 // depth): the garbage collector does not see this memory, so it could free
 // what such values point to.
 //
-// Page kinds are tried in the order HugeTLB, THP, NormalPages (huge ones only
-// for arrays of at least one huge page) unless an option demands one, and Kind reports what the kernel gave; a demanded kind
-// that cannot be had is an error. Under Bind or Interleave the pages are
-// placed and faulted in here, so New costs about the time to zero n values;
-// otherwise (the default or FirstTouch) no page exists until first touched.
-// Call Free when done: the memory is not garbage collected.
+// Page kinds are tried in the order HugeTLB, THP, NormalPages (huge ones
+// only for arrays of at least one huge page) unless an option demands one;
+// Kind reports what the kernel gave, and a demanded kind that cannot be had
+// is an error. Under Bind or Interleave the pages are placed and faulted in
+// here, so New costs about the time to zero n values; otherwise (the
+// default or FirstTouch) no page exists until first touched. Call Free when
+// done: the memory is not garbage collected.
 func New[T any](n int, opts ...Option) (*Array[T], error) {
 	t := reflect.TypeFor[T]()
 	if err := checkElem(t); err != nil {
@@ -54,11 +54,15 @@ func New[T any](n int, opts ...Option) (*Array[T], error) {
 	return newArray[T](n, t, c, ni)
 }
 
+// maxBytes bounds an array's size: 256 TiB, twice the user address space
+// of x86-64 with 4-level page tables.
+const maxBytes = 1 << 48
+
 func newArray[T any](n int, t reflect.Type, c config, ni nodeInfo) (*Array[T], error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("shm: array length %d must be positive", n)
 	}
-	if n > math.MaxInt/int(t.Size()) {
+	if n > maxBytes/int(t.Size()) {
 		return nil, fmt.Errorf("shm: %d values of %v (%d bytes each) overflow the address space", n, t, t.Size())
 	}
 	place, err := c.place.resolve(ni)
