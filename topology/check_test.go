@@ -4,13 +4,13 @@ import (
 	"testing"
 
 	"github.com/numapool/numapool/topology"
-	"github.com/numapool/numapool/topology/internal/fakesys"
+	"github.com/numapool/numapool/topology/topologytest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestCheckCPUs(t *testing.T) {
-	spec := fakesys.TwoSockets()
+	spec := topologytest.TwoSockets()
 	spec.Offline = []int{7}
 	spec.CgroupCPUs = "0-3,7-31"
 	m := load(t, spec)

@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/numapool/numapool/topology"
-	"github.com/numapool/numapool/topology/internal/fakesys"
+	"github.com/numapool/numapool/topology/topologytest"
 )
 
 func ExampleParseCPUList() {
@@ -41,7 +41,7 @@ func ExampleCPUSet_Difference() {
 func ExampleMachine_Place() {
 	dir, _ := os.MkdirTemp("", "machine")
 	defer os.RemoveAll(dir)
-	if err := fakesys.TwoSockets().Write(dir); err != nil {
+	if err := topologytest.TwoSockets().Write(dir); err != nil {
 		panic(err)
 	}
 	m, err := topology.Load(dir)
@@ -59,7 +59,7 @@ func ExampleMachine_Place() {
 func ExampleMachine_CheckCPUs() {
 	dir, _ := os.MkdirTemp("", "machine")
 	defer os.RemoveAll(dir)
-	spec := fakesys.TwoSockets()
+	spec := topologytest.TwoSockets()
 	spec.Offline = []int{7}
 	spec.CgroupCPUs = "0-15"
 	if err := spec.Write(dir); err != nil {

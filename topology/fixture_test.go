@@ -4,12 +4,12 @@ import (
 	"testing"
 
 	"github.com/numapool/numapool/topology"
-	"github.com/numapool/numapool/topology/internal/fakesys"
+	"github.com/numapool/numapool/topology/topologytest"
 	"github.com/stretchr/testify/require"
 )
 
 // load writes spec into a temporary folder and loads it.
-func load(t *testing.T, spec fakesys.Spec) *topology.Machine {
+func load(t *testing.T, spec topologytest.Spec) *topology.Machine {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, spec.Write(dir))

@@ -92,11 +92,13 @@ func Load(root string) (*Machine, error) {
 	m.build(cpus, nodes, limits)
 	m.caches = readCaches(f, m.usable)
 	m.hugePages = readHugePages(f, "sys/kernel/mm/hugepages")
-	m.memTotal = readMemTotal(f, "proc/meminfo", "MemTotal")
+	// The nodes' sum, as hwloc reports it; proc/meminfo only without node
+	// memory (inside some sandboxes it shows the host's, not the VM's).
+	for _, n := range m.nodes {
+		m.memTotal += n.Memory
+	}
 	if m.memTotal == 0 {
-		for _, n := range m.nodes {
-			m.memTotal += n.Memory
-		}
+		m.memTotal = readMemTotal(f, "proc/meminfo", "MemTotal")
 	}
 	if root == "/" {
 		m.info = readCPUInfo()

@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/numapool/numapool/topology"
-	"github.com/numapool/numapool/topology/internal/fakesys"
+	"github.com/numapool/numapool/topology/topologytest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestLoadTwoSockets(t *testing.T) {
 	for _, old := range []bool{false, true} {
-		spec := fakesys.TwoSockets()
+		spec := topologytest.TwoSockets()
 		spec.OldKernel = old
 		spec.HugePages2M = 3
 		m := load(t, spec)
@@ -63,7 +63,7 @@ func TestLoadTwoSockets(t *testing.T) {
 }
 
 func TestLoadCaches(t *testing.T) {
-	m := load(t, fakesys.TwoSockets())
+	m := load(t, topologytest.TwoSockets())
 	count := map[string]int{}
 	for _, c := range m.Caches() {
 		count[c.Name()]++
@@ -90,7 +90,7 @@ func TestLoadCaches(t *testing.T) {
 
 func TestLoadOffline(t *testing.T) {
 	for _, old := range []bool{false, true} {
-		spec := fakesys.TwoSockets()
+		spec := topologytest.TwoSockets()
 		spec.OldKernel = old
 		spec.Offline = []int{5, 16, 17}
 		m := load(t, spec)
@@ -106,7 +106,7 @@ func TestLoadOffline(t *testing.T) {
 
 func TestLoadCgroup(t *testing.T) {
 	for _, v1 := range []bool{false, true} {
-		spec := fakesys.TwoSockets()
+		spec := topologytest.TwoSockets()
 		spec.CgroupV1 = v1
 		spec.CgroupCPUs = "2-9"
 		spec.CgroupMems = "0-1"
@@ -125,7 +125,7 @@ func TestLoadCgroup(t *testing.T) {
 }
 
 func TestLoadAffinity(t *testing.T) {
-	spec := fakesys.TwoSockets()
+	spec := topologytest.TwoSockets()
 	spec.Affinity = "0-11"
 	spec.CgroupCPUs = "8-31"
 	spec.Offline = []int{9}
@@ -137,7 +137,7 @@ func TestLoadAffinity(t *testing.T) {
 }
 
 func TestLoadMemoryOnlyNode(t *testing.T) {
-	spec := fakesys.TwoSockets()
+	spec := topologytest.TwoSockets()
 	spec.MemoryOnlyNodes = 1
 	m := load(t, spec)
 	require.Len(t, m.Nodes(), 5)
@@ -153,7 +153,7 @@ func TestLoadMemoryOnlyNode(t *testing.T) {
 }
 
 func TestLoadNoNodeFolder(t *testing.T) {
-	spec := fakesys.TwoSockets()
+	spec := topologytest.TwoSockets()
 	spec.NoNodeFolder = true
 	m := load(t, spec)
 	require.Len(t, m.Nodes(), 1)
@@ -173,7 +173,7 @@ func TestLoadErrors(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sys/devices/system/cpu")
 
-	spec := fakesys.TwoSockets()
+	spec := topologytest.TwoSockets()
 	spec.CgroupCPUs = "40-41"
 	dir := t.TempDir()
 	require.NoError(t, spec.Write(dir))
@@ -198,4 +198,17 @@ func TestCurrent(t *testing.T) {
 	for cpu := range m.Usable().All() {
 		assert.NoError(t, m.CheckCPU(cpu))
 	}
+}
+
+func TestLoadOrdersNodesByNumber(t *testing.T) {
+	// ghw orders node10 before node2; Linux numbers are what count.
+	m := load(t, topologytest.Spec{Packages: 1, NodesPerPackage: 12, CoresPerNode: 1, ThreadsPerCore: 1})
+	var ids []int
+	for _, n := range m.Nodes() {
+		ids = append(ids, n.OSIndex)
+	}
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, ids)
+	assert.Equal(t, "10", m.Node(10).CPUs.String())
+	assert.Equal(t, 12, m.Distance(2, 10))
+	assert.Equal(t, 10, m.NodeOf(10))
 }

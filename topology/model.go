@@ -135,7 +135,8 @@ func (m *Machine) Online() CPUSet { return m.online }
 // mask, and in its cgroup cpuset.
 func (m *Machine) Usable() CPUSet { return m.usable }
 
-// Memory returns the machine's total memory in bytes (MemTotal).
+// Memory returns the total memory in bytes of the NUMA nodes this process
+// may use (MemTotal of proc/meminfo when the nodes report none).
 func (m *Machine) Memory() uint64 { return m.memTotal }
 
 // HugePages returns the machine-wide huge page pools, smallest size first.
@@ -189,4 +190,21 @@ func (m *Machine) Distance(a, b int) int {
 		return -1
 	}
 	return m.dist[i][j]
+}
+
+// Distances returns the OS indexes of the kept NUMA nodes and the distance
+// matrix between them (row i, column j: from ids[i] to ids[j]; -1 where the
+// kernel gives none).
+func (m *Machine) Distances() (ids []int, matrix [][]int) {
+	for _, n := range m.nodes {
+		ids = append(ids, n.OSIndex)
+	}
+	matrix = make([][]int, len(ids))
+	for i, a := range ids {
+		matrix[i] = make([]int, len(ids))
+		for j, b := range ids {
+			matrix[i][j] = m.Distance(a, b)
+		}
+	}
+	return ids, matrix
 }

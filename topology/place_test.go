@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/numapool/numapool/topology"
-	"github.com/numapool/numapool/topology/internal/fakesys"
+	"github.com/numapool/numapool/topology/topologytest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +20,7 @@ func lists(sets []topology.CPUSet) []string {
 
 func TestPlace(t *testing.T) {
 	// Node n: cores 4n..4n+3, first threads 4n..4n+3, siblings 16+4n..16+4n+3.
-	m := load(t, fakesys.TwoSockets())
+	m := load(t, topologytest.TwoSockets())
 	for _, tc := range []struct {
 		name   string
 		n      int
@@ -55,7 +55,7 @@ func TestPlace(t *testing.T) {
 }
 
 func TestPlaceWrapsOverAllCPUs(t *testing.T) {
-	m := load(t, fakesys.TwoSockets())
+	m := load(t, topologytest.TwoSockets())
 	for _, p := range []topology.Placement{topology.Compact, topology.Spread} {
 		got, err := m.Place(64, p, topology.CPUSet{})
 		require.NoError(t, err)
@@ -71,7 +71,7 @@ func TestPlaceWrapsOverAllCPUs(t *testing.T) {
 }
 
 func TestPlaceRespectsUsable(t *testing.T) {
-	spec := fakesys.TwoSockets()
+	spec := topologytest.TwoSockets()
 	spec.CgroupCPUs = "2-5,18-19"
 	spec.Offline = []int{4}
 	m := load(t, spec)
@@ -87,7 +87,7 @@ func TestPlaceRespectsUsable(t *testing.T) {
 }
 
 func TestPlaceMemoryOnlyNode(t *testing.T) {
-	spec := fakesys.TwoSockets()
+	spec := topologytest.TwoSockets()
 	spec.MemoryOnlyNodes = 1
 	m := load(t, spec)
 	got, err := m.Place(2, topology.InNode(4), topology.CPUSet{})
@@ -99,7 +99,7 @@ func TestPlaceMemoryOnlyNode(t *testing.T) {
 }
 
 func TestPlaceErrors(t *testing.T) {
-	m := load(t, fakesys.TwoSockets())
+	m := load(t, topologytest.TwoSockets())
 	_, err := m.Place(0, topology.Compact, topology.CPUSet{})
 	assert.ErrorContains(t, err, "0 workers")
 	_, err = m.Place(-2, topology.Spread, topology.CPUSet{})

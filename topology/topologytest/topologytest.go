@@ -1,7 +1,7 @@
-// Package fakesys writes synthetic sysfs and procfs trees, laid out as the
-// Linux kernel lays them out, so topology readers can be tested on machines
-// this one is not.
-package fakesys
+// Package topologytest writes synthetic sysfs and procfs trees, laid out as
+// the Linux kernel lays them out, so code that reads the topology can be
+// tested on machines other than the one it runs on.
+package topologytest
 
 import (
 	"fmt"
@@ -29,7 +29,7 @@ type Spec struct {
 
 	MemoryOnlyNodes int  // nodes with memory and no CPUs, numbered after the others
 	NoNodeFolder    bool // no sys/devices/system/node at all
-	OldKernel       bool // hex masks only: no *_list files, no online files, no cpuX links
+	OldKernel       bool // hex masks only: no *_list files, no top online file, no cpuX links
 
 	NodeMemoryMiB int // memory per node; 0 means 1024
 	HugePages2M   int // 2 MiB huge pages reserved per node

@@ -1,0 +1,74 @@
+package topology_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/numapool/numapool/topology"
+	"github.com/numapool/numapool/topology/topologytest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// outline renders a tree one object a line, indented by depth.
+func outline(root *topology.Object) []string {
+	var out []string
+	root.Walk(func(o *topology.Object, depth int) {
+		out = append(out, fmt.Sprintf("%s%s#%d %s", strings.Repeat(" ", depth), o.Type, o.OSIndex, o.CPUs))
+	})
+	return out
+}
+
+func TestTree(t *testing.T) {
+	m := load(t, topologytest.TwoSockets())
+	root := m.Tree()
+	count := map[topology.ObjectType]int{}
+	root.Walk(func(o *topology.Object, _ int) { count[o.Type]++ })
+	assert.Equal(t, map[topology.ObjectType]int{
+		"Machine": 1, "Package": 2, "NUMANode": 4, "L3": 4, "L2": 16, "L1d": 16, "Core": 16, "PU": 32,
+	}, count)
+	lines := outline(root)
+	assert.Equal(t, []string{
+		"Machine#-1 0-31",
+		" Package#0 0-7,16-23",
+		"  NUMANode#0 0-3,16-19",
+		"   L3#-1 0-3,16-19",
+		"    L2#-1 0,16",
+		"     L1d#-1 0,16",
+		"      Core#0 0,16",
+		"       PU#0 0",
+		"       PU#16 16",
+		"    L2#-1 1,17",
+	}, lines[:10])
+	assert.Equal(t, " Package#1 8-15,24-31", lines[1+1+(len(lines)-2)/2])
+	assert.Equal(t, uint64(4<<30), root.Memory)
+	assert.Equal(t, uint64(1<<30), root.Children[0].Children[0].Memory)
+	assert.Equal(t, uint64(16<<20), root.Children[0].Children[0].Children[0].Size)
+}
+
+func TestTreeNodeSpanningPackages(t *testing.T) {
+	spec := topologytest.TwoSockets()
+	spec.NoNodeFolder = true
+	lines := outline(load(t, spec).Tree())
+	assert.Equal(t, []string{"Machine#-1 0-31", " NUMANode#0 0-31", "  Package#0 0-7,16-23"}, lines[:3])
+}
+
+func TestTreeCPUlessNodes(t *testing.T) {
+	spec := topologytest.TwoSockets()
+	spec.MemoryOnlyNodes = 1
+	spec.CgroupCPUs = "0-7,16-23"
+	root := load(t, spec).Tree()
+	require.Len(t, root.Children, 2)
+	p0, p1 := root.Children[0], root.Children[1]
+	assert.Equal(t, topology.PackageObject, p1.Type)
+	assert.True(t, p1.CPUs.IsEmpty(), "package 1 stays for its nodes' memory")
+	require.Len(t, p1.Children, 2)
+	assert.Equal(t, []int{2, 3}, []int{p1.Children[0].OSIndex, p1.Children[1].OSIndex})
+	var types []string
+	for _, c := range p0.Children {
+		types = append(types, fmt.Sprintf("%s#%d %s", c.Type, c.OSIndex, c.CPUs))
+	}
+	assert.Equal(t, []string{"NUMANode#0 0-3,16-19", "NUMANode#4 0-3,16-19", "NUMANode#1 4-7,20-23"}, types)
+	assert.True(t, p0.Children[1].Node.MemoryOnly)
+}
