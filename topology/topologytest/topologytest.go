@@ -203,7 +203,7 @@ func (s Spec) writeProc(w *writer) {
 	if s.NoNodeFolder {
 		total = s.nodeMiB() * 1024
 	}
-	w.file("proc/meminfo", fmt.Sprintf("MemTotal:       %d kB\nMemFree:        %d kB\nHugepagesize:       2048 kB\n", total, total/2))
+	w.file("proc/meminfo", fmt.Sprintf("MemTotal:       %d kB\nMemFree:        %d kB\nHugepagesize:       2048 kB\nHugetlb:               0 kB\n", total, total/2))
 	for _, kb := range []int{2048, 1048576} {
 		hp := fmt.Sprintf("sys/kernel/mm/hugepages/hugepages-%dkB", kb)
 		n := 0
