@@ -76,7 +76,7 @@ func Load(root string) (*Machine, error) {
 			}
 		}
 	}
-	limits := readLimits(f)
+	limits := readLimits(f, root == "/")
 	m.allowed = m.present
 	if limits.cpusOK {
 		m.allowed = limits.cpus

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"os"
 	"path"
 	"strings"
 )
@@ -13,12 +14,29 @@ type processLimits struct {
 	cpusOK, memsOK bool
 }
 
-// readLimits combines the process's affinity (Cpus_allowed_list in
-// proc/self/status, which reports the thread-group leader, not the calling
-// thread) with its cgroup cpuset (v1 or v2).
-func readLimits(f fsys) processLimits {
+// startStatus is this process's proc/self/status as read while the package
+// was initialised: package initialisation runs on the main thread before
+// main, so before any worker could pin a thread. Later reads may describe a
+// pinned thread: Linux answers proc/self/status for the leader thread, which
+// a locked goroutine can pin, and threads the runtime starts from a pinned
+// thread inherit its mask.
+var startStatus, startStatusOK = readStartStatus()
+
+func readStartStatus() (string, bool) {
+	b, err := os.ReadFile("/proc/self/status")
+	return string(b), err == nil
+}
+
+// readLimits combines the process's affinity (Cpus_allowed_list and
+// Mems_allowed_list) with its cgroup cpuset (v1 or v2). live says root is
+// this machine, whose affinity is the one read at start-up.
+func readLimits(f fsys, live bool) processLimits {
 	var l processLimits
-	if st, ok := f.read("proc/self/status"); ok {
+	st, ok := f.read("proc/self/status")
+	if live && startStatusOK {
+		st, ok = startStatus, true
+	}
+	if ok {
 		for line := range strings.Lines(st) {
 			k, v, _ := strings.Cut(line, ":")
 			switch strings.TrimSpace(k) {
