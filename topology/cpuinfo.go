@@ -7,15 +7,15 @@ import "github.com/klauspost/cpuid/v2"
 // registers) reports them on the CPU the loading thread ran on. Only the
 // running machine has one: a recorded sysfs tree cannot fake it.
 type CPUInfo struct {
-	Vendor     string   // vendor string, "GenuineIntel", "AuthenticAMD", ...
-	Brand      string   // brand name, as printed by the CPU
-	Family     int      // CPU family
-	Model      int      // CPU model
-	Stepping   int      // CPU stepping
-	CacheLine  int      // cache line size in bytes; 0 if unknown
-	X86Level   int      // x86-64 microarchitecture level (1-4); 0 on other CPUs
-	Hypervisor string   // hypervisor vendor, "" on bare metal
-	Features   []string // kernel-relevant features present, in a fixed order
+	Vendor     string   `json:"vendor"`     // "GenuineIntel", "AuthenticAMD", ...
+	Brand      string   `json:"brand"`      // brand name, as the CPU gives it
+	Family     int      `json:"family"`     // CPU family
+	Model      int      `json:"model"`      // CPU model
+	Stepping   int      `json:"stepping"`   // CPU stepping
+	CacheLine  int      `json:"cache_line"` // cache line size in bytes; 0 if unknown
+	X86Level   int      `json:"x86_level"`  // x86-64 microarchitecture level (1-4); 0 elsewhere
+	Hypervisor string   `json:"hypervisor"` // hypervisor vendor, "" on bare metal
+	Features   []string `json:"features"`   // kernel-relevant features present, in a fixed order
 }
 
 // kernelFeatures are the features CPUInfo reports, in this order.

@@ -150,3 +150,24 @@ func TestCPUSetJSON(t *testing.T) {
 	assert.Equal(t, "0-2,7", back["x"].String())
 	assert.Error(t, json.Unmarshal([]byte(`{"x":"a"}`), &back))
 }
+
+// FuzzParseCPUList checks that whatever parses prints back to a list that
+// parses to the same set, and that its mask does too.
+func FuzzParseCPUList(f *testing.F) {
+	for _, s := range []string{"", "0", "0-3,8,10-11", "5,3,1", "63-65", "0-8191", "1,,2", "3-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := ParseCPUList(in)
+		if err != nil {
+			return
+		}
+		back, err := ParseCPUList(s.String())
+		require.NoError(t, err, s.String())
+		require.True(t, s.Equal(back), "%q -> %q", in, s.String())
+		fromMask, err := ParseCPUMask(s.Mask())
+		require.NoError(t, err, s.Mask())
+		require.True(t, s.Equal(fromMask), "%q -> %q", in, s.Mask())
+		require.Equal(t, s.Len(), len(s.Slice()))
+	})
+}

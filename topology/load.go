@@ -19,7 +19,6 @@ const (
 type cpuTopo struct {
 	id       int
 	online   bool
-	hasTopo  bool
 	pkgID    int
 	coreID   int
 	siblings CPUSet // core_cpus / thread_siblings
@@ -66,14 +65,10 @@ func Load(root string) (*Machine, error) {
 	if len(cpus) == 0 {
 		return nil, fmt.Errorf("topology: no CPUs listed in %s", f.path(cpuDir))
 	}
-	withTopo := CPUSet{}
 	for _, c := range cpus {
 		m.present = m.present.Add(c.id)
 		if c.online {
 			m.online = m.online.Add(c.id)
-			if c.hasTopo {
-				withTopo = withTopo.Add(c.id)
-			}
 		}
 	}
 	limits := readLimits(f, root == "/")
@@ -81,12 +76,12 @@ func Load(root string) (*Machine, error) {
 	if limits.cpusOK {
 		m.allowed = limits.cpus
 	}
-	m.usable = withTopo.Intersect(m.allowed)
+	m.usable = m.online.Intersect(m.allowed)
 	if m.usable.IsEmpty() {
 		return nil, fmt.Errorf("topology: no usable CPU below %s (online %q, allowed %q)", root, m.online, m.allowed)
 	}
 
-	nodes := readNodes(f, withTopo)
+	nodes := readNodes(f, m.online)
 	m.readDistances(f, nodes)
 	localizeMemoryOnly(nodes, m)
 	m.build(cpus, nodes, limits)
@@ -108,7 +103,7 @@ func Load(root string) (*Machine, error) {
 
 // readCPUs lists the cpuN folders, ascending, with their online state and
 // topology files, accepting both list files and the hex masks of old
-// kernels.
+// kernels. Offline CPUs usually have no topology folder.
 func readCPUs(f fsys) []cpuTopo {
 	ids := f.numbered(cpuDir, "cpu")
 	onlineAll, haveOnline := f.readList(path.Join(cpuDir, "online"))
@@ -124,15 +119,10 @@ func readCPUs(f fsys) []cpuTopo {
 		td := path.Join(dir, "topology")
 		c.pkgID = f.readInt(path.Join(td, "physical_package_id"), -1)
 		c.coreID = f.readInt(path.Join(td, "core_id"), -1)
-		var ok1, ok2 bool
-		c.siblings, ok1 = f.readSet(td, "core_cpus_list", "core_cpus", "thread_siblings_list", "thread_siblings")
-		c.pkgCPUs, ok2 = f.readSet(td, "package_cpus_list", "package_cpus", "core_siblings_list", "core_siblings")
-		c.hasTopo = ok1 || ok2 || c.pkgID != -1 || c.coreID != -1
-		if !f.exists(td) {
-			// Kernels without a topology folder: the CPU is its own core
-			// in one package.
-			c.hasTopo = true
-		}
+		// A CPU without topology files is a core of its own, in a package
+		// with the other CPUs that have none.
+		c.siblings, _ = f.readSet(td, "core_cpus_list", "core_cpus", "thread_siblings_list", "thread_siblings")
+		c.pkgCPUs, _ = f.readSet(td, "package_cpus_list", "package_cpus", "core_siblings_list", "core_siblings")
 		out = append(out, c)
 	}
 	return out
@@ -276,7 +266,7 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 	byID := map[int]*cpuTopo{}
 	var topo CPUSet
 	for i := range cpus {
-		if cpus[i].online && cpus[i].hasTopo {
+		if cpus[i].online {
 			byID[cpus[i].id] = &cpus[i]
 			topo = topo.Add(cpus[i].id)
 		}

@@ -1,5 +1,7 @@
 package topology
 
+import "slices"
+
 // Machine is one computer as this process sees it: its packages, NUMA nodes,
 // caches, cores and PUs, restricted (as hwloc does by default) to the CPUs
 // this process may use and the NUMA nodes it may allocate from. A Machine is
@@ -99,9 +101,9 @@ func (c *Cache) Name() string {
 
 // HugePages describes one huge page pool.
 type HugePages struct {
-	Size  uint64 // page size in bytes
-	Total int    // pages reserved (nr_hugepages)
-	Free  int    // pages not in use (free_hugepages)
+	Size  uint64 `json:"size_bytes"` // page size in bytes
+	Total int    `json:"total"`      // pages reserved (nr_hugepages)
+	Free  int    `json:"free"`       // pages not in use (free_hugepages)
 }
 
 // Root returns the folder the machine was read from ("/" for this one).
@@ -158,12 +160,11 @@ func (m *Machine) Node(id int) *Node {
 
 // PU returns the usable PU with OS index cpu, or nil.
 func (m *Machine) PU(cpu int) *PU {
-	for _, p := range m.pus {
-		if p.OSIndex == cpu {
-			return p
-		}
+	i, ok := slices.BinarySearchFunc(m.pus, cpu, func(p *PU, c int) int { return p.OSIndex - c })
+	if !ok {
+		return nil
 	}
-	return nil
+	return m.pus[i]
 }
 
 // NodeOf returns the OS index of the NUMA node holding cpu, or -1 if unknown.

@@ -124,6 +124,11 @@ func readCgroupCpuset(f fsys) processLimits {
 	switch {
 	case v1Mount != "" && v1Path != "":
 		dir := path.Join(v1Mount, v1Path)
+		if !f.exists(dir) {
+			// A namespaced mount shows the process's own cgroup at its
+			// root while proc/self/cgroup may name the host's path.
+			dir = v1Mount
+		}
 		// v1: the configured sets, as hwloc reads them; the effective ones
 		// only differ after CPU hotplug.
 		l.cpus, l.cpusOK = firstList(f, dir, v1Prefix+"cpus", v1Prefix+"effective_cpus")
