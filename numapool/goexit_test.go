@@ -1,0 +1,5 @@
+package numapool
+
+import "runtime"
+
+func runtimeGoexit() { runtime.Goexit() }

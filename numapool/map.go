@@ -1,0 +1,63 @@
+package numapool
+
+import "iter"
+
+// Map calls f on every item of src on the pool's workers and returns the
+// results in input order (MPIRE's map). src is a slice or an iter.Seq; an
+// iter.Seq needs IterableLen or ChunkSize.
+//
+// Over a slice, workers take chunks themselves and write each result into
+// its slot of the output: one atomic add per chunk, no allocation per task
+// or per chunk. If a task panics or calls runtime.Goexit, Map returns a
+// *TaskError naming the worker, the task's index and argument, and the rest
+// of the call is dropped; the pool stays usable.
+func Map[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption) ([]R, error) {
+	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, true)
+}
+
+// MapFunc is Map for tasks that need their worker (ID, CPUs, NUMA node,
+// shared objects) or return an error. The first task error ends the call
+// with a *TaskError that wraps it.
+func MapFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) ([]R, error) {
+	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, true)
+}
+
+// MapUnordered is Map without the promise of input order: over an
+// iter.Seq, results come in the order chunks finish (MPIRE's
+// map_unordered). Over a slice it costs the same as Map, and in practice
+// returns input order.
+func MapUnordered[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption) ([]R, error) {
+	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, false)
+}
+
+// MapUnorderedFunc is MapUnordered for worker-aware tasks that may fail.
+func MapUnorderedFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) ([]R, error) {
+	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, false)
+}
+
+// IMap is the lazy Map (MPIRE's imap): it returns an iterator that yields
+// results in input order as they are ready. Work starts when the loop
+// starts; at most MaxTasksActive tasks are taken from src and not yet
+// yielded, so a loop over an endless generator runs in flat memory.
+// Breaking out of the loop cancels the tasks not yet started and returns
+// once no worker touches the call any more; the pool stays usable.
+// A failure is yielded once, as the last pair, with R's zero value.
+func IMap[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption) iter.Seq2[R, error] {
+	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, true)
+}
+
+// IMapFunc is IMap for worker-aware tasks that may fail.
+func IMapFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) iter.Seq2[R, error] {
+	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, true)
+}
+
+// IMapUnordered is IMap yielding results in the order chunks finish
+// (MPIRE's imap_unordered): a slow chunk does not hold back the others.
+func IMapUnordered[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption) iter.Seq2[R, error] {
+	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, false)
+}
+
+// IMapUnorderedFunc is IMapUnordered for worker-aware tasks that may fail.
+func IMapUnorderedFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) iter.Seq2[R, error] {
+	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, false)
+}

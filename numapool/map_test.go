@@ -1,0 +1,216 @@
+package numapool
+
+import (
+	"iter"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func newPool(t *testing.T, opts ...Option) *Pool {
+	t.Helper()
+	p, err := New(opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, p.Close()) })
+	return p
+}
+
+func square(x int) int { return x * x }
+
+func countTo(n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+func squares(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i * i
+	}
+	return out
+}
+
+// collect drains a lazy call, failing the test on an error.
+func collect[R any](t *testing.T, seq iter.Seq2[R, error]) []R {
+	t.Helper()
+	var out []R
+	for r, err := range seq {
+		require.NoError(t, err)
+		out = append(out, r)
+	}
+	return out
+}
+
+// The four map functions over slices and generators, ordered results equal
+// to the input order, unordered ones a permutation (MPIRE's squares example).
+func TestMapFamilySquares(t *testing.T) {
+	p := newPool(t, Workers(4))
+	in := slices.Collect(countTo(100))
+	want := squares(100)
+	type call struct {
+		name    string
+		run     func() []int
+		ordered bool
+	}
+	calls := []call{
+		{"Map/slice", func() []int { r, err := Map(p, in, square); require.NoError(t, err); return r }, true},
+		{"Map/seq+len", func() []int { r, err := Map(p, countTo(100), square, IterableLen(100)); require.NoError(t, err); return r }, true},
+		{"Map/seq+chunk", func() []int { r, err := Map(p, countTo(100), square, ChunkSize(4)); require.NoError(t, err); return r }, true},
+		{"MapUnordered/slice", func() []int { r, err := MapUnordered(p, in, square); require.NoError(t, err); return r }, false},
+		{"MapUnordered/seq", func() []int { r, err := MapUnordered(p, countTo(100), square, ChunkSize(3)); require.NoError(t, err); return r }, false},
+		{"IMap/slice", func() []int { return collect(t, IMap(p, in, square)) }, true},
+		{"IMap/seq", func() []int { return collect(t, IMap(p, countTo(100), square, IterableLen(100))) }, true},
+		{"IMap/seq chunk 1", func() []int { return collect(t, IMap(p, countTo(100), square, ChunkSize(1))) }, true},
+		{"IMapUnordered/slice", func() []int { return collect(t, IMapUnordered(p, in, square)) }, false},
+		{"IMapUnordered/seq", func() []int { return collect(t, IMapUnordered(p, countTo(100), square, ChunkSize(7))) }, false},
+		{"MapFunc/slice", func() []int {
+			r, err := MapFunc(p, in, func(_ *Worker, x int) (int, error) { return x * x, nil })
+			require.NoError(t, err)
+			return r
+		}, true},
+		{"IMapUnorderedFunc/seq", func() []int {
+			return collect(t, IMapUnorderedFunc(p, countTo(100), func(_ *Worker, x int) (int, error) { return x * x, nil }, IterableLen(100)))
+		}, false},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			got := c.run()
+			if c.ordered {
+				assert.Equal(t, want, got)
+				return
+			}
+			require.Len(t, got, len(want))
+			sort.Ints(got)
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+// MPIRE's multiply example: several arguments travel as one struct.
+func TestMapProductsOfPairs(t *testing.T) {
+	p := newPool(t, Workers(3))
+	type pair struct{ x, y int }
+	var in []pair
+	for x := range 100 {
+		in = append(in, pair{x, x + 100})
+	}
+	got := collect(t, IMap(p, in, func(a pair) int { return a.x * a.y }))
+	require.Len(t, got, 100)
+	assert.Equal(t, []int{0, 101, 204, 309, 416}, got[:5])
+	for i, r := range got {
+		assert.Equal(t, i*(i+100), r)
+	}
+}
+
+func TestMapEmptyInput(t *testing.T) {
+	p := newPool(t, Workers(2))
+	r, err := Map(p, []int{}, square)
+	require.NoError(t, err)
+	assert.Empty(t, r)
+	assert.NotNil(t, r)
+	r, err = MapUnordered(p, countTo(0), square, IterableLen(0))
+	require.NoError(t, err)
+	assert.Empty(t, r)
+	assert.Empty(t, collect(t, IMap(p, []int(nil), square)))
+	assert.Empty(t, collect(t, IMapUnordered(p, countTo(0), square, ChunkSize(5))))
+}
+
+// A single worker makes the unordered calls ordered (MPIRE says so).
+func TestUnorderedWithOneWorkerIsOrdered(t *testing.T) {
+	p := newPool(t, Workers(1))
+	got := collect(t, IMapUnordered(p, countTo(50), square, ChunkSize(3)))
+	assert.Equal(t, squares(50), got)
+}
+
+func TestIterableLenTruncates(t *testing.T) {
+	p := newPool(t, Workers(2))
+	r, err := Map(p, countTo(100), square, IterableLen(10))
+	require.NoError(t, err)
+	assert.Equal(t, squares(10), r)
+	r, err = Map(p, slices.Collect(countTo(100)), square, IterableLen(7))
+	require.NoError(t, err)
+	assert.Equal(t, squares(7), r)
+	// A length beyond the input just ends with the input.
+	r, err = Map(p, countTo(5), square, IterableLen(100))
+	require.NoError(t, err)
+	assert.Equal(t, squares(5), r)
+	assert.Equal(t, squares(3), collect(t, IMap(p, countTo(100), square, IterableLen(3))))
+}
+
+func TestCallOptionErrors(t *testing.T) {
+	p := newPool(t, Workers(2))
+	_, err := Map(p, countTo(10), square)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "IterableLen")
+	assert.Contains(t, err.Error(), "ChunkSize")
+
+	for _, c := range []struct {
+		opt  CallOption
+		want string
+	}{
+		{ChunkSize(0), "ChunkSize(0)"},
+		{ChunkSize(-3), "ChunkSize(-3)"},
+		{IterableLen(-1), "negative"},
+		{MaxTasksActive(0), "MaxTasksActive(0)"},
+		{WorkerLifespan(-1), "negative"},
+		{Context(nil), "context.Background"}, //nolint:staticcheck // the nil is the point
+	} {
+		_, err := Map(p, []int{1, 2, 3}, square, c.opt)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), c.want)
+		var n int
+		for _, err := range IMap(p, []int{1}, square, c.opt) {
+			n++
+			assert.ErrorContains(t, err, c.want)
+		}
+		assert.Equal(t, 1, n)
+	}
+	_, err = Map(p, []int{1, 2, 3}, square, ChunkSize(10), MaxTasksActive(5))
+	assert.ErrorContains(t, err, "smaller than ChunkSize")
+}
+
+func TestNewOptionErrors(t *testing.T) {
+	for _, c := range []struct {
+		opts []Option
+		want string
+	}{
+		{[]Option{Workers(0)}, "at least 1"},
+		{[]Option{Workers(-2)}, "Workers(-2)"},
+		{[]Option{CPUIDs()}, "at least one CPU"},
+		{[]Option{CPUIDs(-1)}, "negative"},
+		{[]Option{CPUSets()}, "at least one CPU set"},
+		{[]Option{Workers(3), CPUIDs(0, 0)}, "2 CPU entries for 3 workers"},
+		{[]Option{CPUIDs(0), Unpinned()}, "cannot be combined"},
+	} {
+		p, err := New(c.opts...)
+		assert.Nil(t, p)
+		assert.ErrorContains(t, err, c.want)
+	}
+}
+
+// Every call reads each input exactly once and writes each output once,
+// whatever the chunking.
+func TestChunkingCoversEveryTask(t *testing.T) {
+	p := newPool(t, Workers(3))
+	for _, n := range []int{1, 2, 3, 7, 12, 13, 100, 1001} {
+		for _, cs := range []int{0, 1, 2, 5, 64} {
+			opts := []CallOption{}
+			if cs > 0 {
+				opts = append(opts, ChunkSize(cs))
+			}
+			r, err := Map(p, slices.Collect(countTo(n)), square, opts...)
+			require.NoError(t, err)
+			assert.Equal(t, squares(n), r, "n=%d chunk=%d", n, cs)
+			opts = append(opts, IterableLen(n))
+			assert.Equal(t, squares(n), collect(t, IMap(p, countTo(n), square, opts...)), "n=%d chunk=%d", n, cs)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package numapool
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/numapool/numapool/topology"
+)
+
+// An Option configures a Pool in New.
+type Option func(*poolConfig) error
+
+type poolConfig struct {
+	workers   int // 0: one per usable CPU
+	cpuIDs    []topology.CPUSet
+	placement *topology.Placement
+	unpinned  bool
+	daemon    bool
+	keepAlive bool
+	shared    any
+	hasShared bool
+}
+
+// Workers sets the number of workers. The default is one per CPU this
+// process may use (affinity mask and cgroup cpuset), or, for a nested pool,
+// one per CPU of the worker that starts it. More workers than CPUs is allowed.
+func Workers(n int) Option {
+	return func(c *poolConfig) error {
+		if n <= 0 {
+			return fmt.Errorf("numapool: Workers(%d): the number of workers must be at least 1 (leave the option out for one per usable CPU)", n)
+		}
+		c.workers = n
+		return nil
+	}
+}
+
+// CPUIDs pins workers to single CPUs, as MPIRE's cpu_ids with integers: one
+// id pins every worker to that CPU; n ids (one per worker) pin worker i to
+// ids[i]. Every id is checked against the machine: an id that is negative,
+// beyond the machine, offline or not usable by this process is an error that
+// lists the usable CPUs. Without Workers, the pool gets one worker per id.
+func CPUIDs(ids ...int) Option {
+	return func(c *poolConfig) error {
+		if len(ids) == 0 {
+			return fmt.Errorf("numapool: CPUIDs needs at least one CPU id")
+		}
+		c.cpuIDs = c.cpuIDs[:0]
+		for _, id := range ids {
+			if id < 0 {
+				return fmt.Errorf("numapool: CPUIDs: CPU id %d is negative; CPU ids are Linux CPU numbers 0, 1, ...", id)
+			}
+			c.cpuIDs = append(c.cpuIDs, topology.NewCPUSet(id))
+		}
+		return nil
+	}
+}
+
+// CPUSets pins workers to sets of CPUs, as MPIRE's cpu_ids with lists: one
+// set for all workers (they share those CPUs), or one set per worker.
+// Each set is checked as CPUIDs checks ids.
+func CPUSets(sets ...topology.CPUSet) Option {
+	return func(c *poolConfig) error {
+		if len(sets) == 0 {
+			return fmt.Errorf("numapool: CPUSets needs at least one CPU set")
+		}
+		for i, s := range sets {
+			if s.IsEmpty() {
+				return fmt.Errorf("numapool: CPUSets: set %d is empty; give each worker at least one CPU", i)
+			}
+		}
+		c.cpuIDs = append(c.cpuIDs[:0], sets...)
+		return nil
+	}
+}
+
+// Placement chooses the CPU of each worker by a topology policy
+// (topology.Compact, topology.Spread, topology.InNode). The default,
+// without CPUIDs or CPUSets, is topology.Spread: one worker per core before
+// SMT siblings, round-robin over packages and NUMA nodes.
+func Placement(p topology.Placement) Option {
+	return func(c *poolConfig) error {
+		c.placement = &p
+		return nil
+	}
+}
+
+// Unpinned leaves worker threads free to run on any CPU the process may use
+// (MPIRE's default). Workers are still one locked OS thread each.
+func Unpinned() Option {
+	return func(c *poolConfig) error {
+		c.unpinned = true
+		return nil
+	}
+}
+
+// Daemon sets whether tasks may start pools of their own. With the default,
+// true, New called from inside a task returns ErrDaemon; with Daemon(false)
+// a task may start a nested pool, which by default runs on the CPUs of the
+// worker that starts it.
+func Daemon(daemon bool) Option {
+	return func(c *poolConfig) error {
+		c.daemon = daemon
+		return nil
+	}
+}
+
+// KeepAlive sets whether workers live on from one call to the next (MPIRE's
+// keep_alive; the inverse of its restart_workers). Without it, the default,
+// each call runs on fresh worker threads: a worker that served an earlier
+// call ends its thread before it takes a task of a new call, and a new thread
+// with the same ID and CPUs takes over, so nothing a task left in
+// thread-local state (C libraries, locked state) reaches the next call.
+// With KeepAlive(true) threads persist, which saves a thread start per worker
+// per call (tens of microseconds).
+func KeepAlive(keep bool) Option {
+	return func(c *poolConfig) error {
+		c.keepAlive = keep
+		return nil
+	}
+}
+
+// SharedObjects hands v to every task through Worker.Shared, as MPIRE's
+// set_shared_objects. Goroutines share memory, so v is never copied; use
+// shm arrays for big data that the GC should not scan or that should sit on
+// particular NUMA nodes. If v has a method ForNode(node int) any (as
+// shm.Replicated does), each worker sees v.ForNode(its NUMA node) instead.
+func SharedObjects(v any) Option {
+	return func(c *poolConfig) error {
+		c.shared, c.hasShared = v, true
+		return nil
+	}
+}
+
+// A CallOption configures one call of Map, IMap and the others.
+type CallOption func(*callConfig) error
+
+type callConfig struct {
+	ctx         context.Context
+	chunkSize   int
+	iterableLen int // -1: not given
+	maxActive   int
+	lifespan    int
+}
+
+// ChunkSize sets how many tasks a worker takes at a time. The default is
+// the input length divided into 4 chunks per worker.
+func ChunkSize(n int) CallOption {
+	return func(c *callConfig) error {
+		if n <= 0 {
+			return fmt.Errorf("numapool: ChunkSize(%d): a chunk holds at least 1 task (leave the option out for 4 chunks per worker)", n)
+		}
+		c.chunkSize = n
+		return nil
+	}
+}
+
+// IterableLen gives the length of an iter.Seq input, so that the chunk
+// size can be chosen as for a slice. An input longer than n is cut to its
+// first n items, as in MPIRE; a shorter one simply ends.
+func IterableLen(n int) CallOption {
+	return func(c *callConfig) error {
+		if n < 0 {
+			return fmt.Errorf("numapool: IterableLen(%d): a length cannot be negative", n)
+		}
+		c.iterableLen = n
+		return nil
+	}
+}
+
+// MaxTasksActive bounds the tasks taken from the input and not yet
+// finished (for ordered lazy calls: not yet handed to the loop). The default
+// is 2 x workers x chunk size, so that a generator of a billion items runs in
+// flat memory. It must be at least the chunk size.
+func MaxTasksActive(n int) CallOption {
+	return func(c *callConfig) error {
+		if n <= 0 {
+			return fmt.Errorf("numapool: MaxTasksActive(%d): at least 1 task must be allowed in flight", n)
+		}
+		c.maxActive = n
+		return nil
+	}
+}
+
+// WorkerLifespan makes a worker end its thread after it has run n chunks of
+// this call; a fresh thread with the same worker ID and CPUs takes over.
+// Zero, the default, means no limit.
+func WorkerLifespan(n int) CallOption {
+	return func(c *callConfig) error {
+		if n < 0 {
+			return fmt.Errorf("numapool: WorkerLifespan(%d): a lifespan cannot be negative (0 means unlimited)", n)
+		}
+		c.lifespan = n
+		return nil
+	}
+}
+
+// Context ties the call to ctx: when ctx is done, tasks not yet started are
+// dropped and the call returns ctx's error.
+func Context(ctx context.Context) CallOption {
+	return func(c *callConfig) error {
+		if ctx == nil {
+			return fmt.Errorf("numapool: Context(nil): pass context.Background() for no deadline")
+		}
+		c.ctx = ctx
+		return nil
+	}
+}

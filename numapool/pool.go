@@ -1,0 +1,356 @@
+package numapool
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/numapool/numapool/csrc"
+	"github.com/numapool/numapool/topology"
+)
+
+// Pool runs tasks on a fixed set of workers, each a goroutine locked to its
+// own OS thread for its whole life and, by default, pinned to one CPU.
+// A Pool is safe for concurrent use: calls from many goroutines share the
+// workers and each gets its own results.
+//
+// Create one with New and release it with Close (or Terminate).
+type Pool struct {
+	n         int
+	daemon    bool
+	keepAlive bool
+	cpus      []topology.CPUSet // per worker; empty when unpinned
+	nodes     []int             // per worker; -1 when unknown
+	shared    atomic.Pointer[sharedObjects]
+
+	slots []atomic.Pointer[Worker] // the live worker of each ID
+
+	mu     sync.Mutex
+	state  poolState
+	jobs   atomic.Pointer[[]job] // copy-on-write list of running calls
+	calls  sync.WaitGroup        // calls in flight
+	closed chan struct{}         // closed once every worker has ended
+
+	epoch   atomic.Uint64 // bumped per call when workers do not persist
+	workGen atomic.Uint64 // bumped whenever new work is published
+	idle    atomic.Int32  // workers parked or about to park
+	quit    atomic.Bool   // workers end once no call is left
+	spin    bool          // idle workers spin before parking
+
+	threads sync.WaitGroup // worker goroutines alive
+
+	startErr atomic.Pointer[error] // a replacement worker failed to pin
+}
+
+type poolState int
+
+const (
+	poolOpen poolState = iota
+	poolClosing
+	poolTerminated
+)
+
+type sharedObjects struct {
+	perWorker []any
+}
+
+// New starts a pool. Its workers are running, pinned and idle when it
+// returns; an idle pool uses no CPU.
+//
+// Called from inside a task of a daemon pool (the default), New returns
+// ErrDaemon. Called from a task of a pool made with Daemon(false), the new
+// pool places its workers on the CPUs of the worker that started it, unless
+// CPUIDs, CPUSets or Placement say otherwise.
+func New(opts ...Option) (*Pool, error) {
+	cfg := poolConfig{daemon: true}
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	parent := currentWorker()
+	if parent != nil && parent.pool.daemon {
+		return nil, ErrDaemon
+	}
+	m, err := topology.Current()
+	if err != nil {
+		return nil, fmt.Errorf("numapool: reading this machine's topology: %w", err)
+	}
+	within := m.Usable()
+	if parent != nil && !parent.cpus.IsEmpty() {
+		within = parent.cpus
+	}
+
+	p := &Pool{
+		daemon:    cfg.daemon,
+		keepAlive: cfg.keepAlive,
+		closed:    make(chan struct{}),
+	}
+	if err := p.placeWorkers(m, &cfg, within); err != nil {
+		return nil, err
+	}
+	p.spin = p.n <= m.Usable().Len()
+	p.setShared(cfg.shared)
+	p.slots = make([]atomic.Pointer[Worker], p.n)
+
+	starts := make(chan error, p.n)
+	for id := range p.n {
+		p.startWorker(id, starts)
+	}
+	var errs []error
+	for range p.n {
+		if err := <-starts; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		p.stopWorkers()
+		return nil, errors.Join(errs...)
+	}
+	return p, nil
+}
+
+// placeWorkers decides the number of workers and the CPUs of each.
+func (p *Pool) placeWorkers(m *topology.Machine, cfg *poolConfig, within topology.CPUSet) error {
+	n := cfg.workers
+	switch {
+	case len(cfg.cpuIDs) > 0:
+		if cfg.unpinned || cfg.placement != nil {
+			return errors.New("numapool: CPUIDs/CPUSets cannot be combined with Unpinned or Placement; choose one way to place workers")
+		}
+		if n == 0 {
+			n = len(cfg.cpuIDs)
+		}
+		if len(cfg.cpuIDs) != 1 && len(cfg.cpuIDs) != n {
+			return fmt.Errorf("numapool: %d CPU entries for %d workers; give one entry for all workers or exactly one per worker", len(cfg.cpuIDs), n)
+		}
+		for _, s := range cfg.cpuIDs {
+			if err := m.CheckCPUs(s); err != nil {
+				return fmt.Errorf("numapool: %w", err)
+			}
+		}
+		p.cpus = make([]topology.CPUSet, n)
+		for i := range p.cpus {
+			p.cpus[i] = cfg.cpuIDs[min(i, len(cfg.cpuIDs)-1)]
+		}
+	case cfg.unpinned:
+		if cfg.placement != nil {
+			return errors.New("numapool: Unpinned cannot be combined with Placement")
+		}
+		if n == 0 {
+			n = within.Len()
+		}
+		p.cpus = make([]topology.CPUSet, n)
+	default:
+		if n == 0 {
+			n = within.Len()
+		}
+		policy := topology.Spread
+		if cfg.placement != nil {
+			policy = *cfg.placement
+		}
+		sets, err := m.Place(n, policy, within)
+		if err != nil {
+			return fmt.Errorf("numapool: placing %d workers: %w", n, err)
+		}
+		p.cpus = sets
+	}
+	if n == 0 {
+		return errors.New("numapool: no usable CPU to run a worker on")
+	}
+	p.n = n
+	p.nodes = make([]int, n)
+	for i, s := range p.cpus {
+		p.nodes[i] = nodeOfSet(m, s)
+	}
+	return nil
+}
+
+// nodeOfSet is the NUMA node holding every CPU of s, or -1. An empty set
+// (an unpinned worker) is on node 0 when the machine has a single node.
+func nodeOfSet(m *topology.Machine, s topology.CPUSet) int {
+	if s.IsEmpty() {
+		s = m.Usable()
+	}
+	node := -2
+	for cpu := range s.All() {
+		n := m.NodeOf(cpu)
+		if node == -2 {
+			node = n
+		} else if n != node {
+			return -1
+		}
+	}
+	if node == -2 {
+		return -1
+	}
+	return node
+}
+
+// setShared records v as the shared objects, resolved once per worker.
+func (p *Pool) setShared(v any) {
+	so := &sharedObjects{perWorker: make([]any, p.n)}
+	local, perNode := v.(interface{ ForNode(node int) any })
+	for i := range so.perWorker {
+		if perNode {
+			so.perWorker[i] = local.ForNode(p.nodes[i])
+		} else {
+			so.perWorker[i] = v
+		}
+	}
+	p.shared.Store(so)
+}
+
+// SetSharedObjects replaces the value that Worker.Shared returns, for calls
+// that start after it returns (MPIRE's set_shared_objects). Calls already
+// running keep the value they started with.
+func (p *Pool) SetSharedObjects(v any) { p.setShared(v) }
+
+// Workers returns the number of workers.
+func (p *Pool) Workers() int { return p.n }
+
+// CPUs returns the CPUs worker id is pinned to; the set is empty for an
+// unpinned pool.
+func (p *Pool) CPUs(id int) topology.CPUSet { return p.cpus[id] }
+
+// beginCall registers a call; the caller must call endCall after it.
+func (p *Pool) beginCall(j job) error {
+	if w := currentWorker(); w != nil && w.pool == p {
+		return ErrReentrant
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch p.state {
+	case poolClosing:
+		return ErrClosed
+	case poolTerminated:
+		return ErrClosed
+	}
+	if err := p.startErr.Load(); err != nil {
+		return fmt.Errorf("numapool: a worker could not be restarted: %w", *err)
+	}
+	p.calls.Add(1)
+	b := j.base()
+	if !p.keepAlive {
+		b.epoch = p.epoch.Add(1)
+	}
+	b.shared = p.shared.Load()
+	old := p.jobs.Load()
+	var list []job
+	if old != nil {
+		list = make([]job, 0, len(*old)+1)
+		list = append(list, *old...)
+	}
+	list = append(list, j)
+	p.jobs.Store(&list)
+	return nil
+}
+
+// endCall removes a finished call's job.
+func (p *Pool) endCall(j job) {
+	p.mu.Lock()
+	old := *p.jobs.Load()
+	list := make([]job, 0, len(old))
+	for _, o := range old {
+		if o != j {
+			list = append(list, o)
+		}
+	}
+	p.jobs.Store(&list)
+	p.mu.Unlock()
+	p.calls.Done()
+}
+
+// Close waits for the calls in flight to finish, then ends every worker
+// thread and waits for them (MPIRE's stop_and_join). Later calls return
+// ErrClosed. Close is safe to call more than once and from any goroutine,
+// except from inside a task of this pool, where it returns ErrReentrant.
+func (p *Pool) Close() error {
+	if w := currentWorker(); w != nil && w.pool == p {
+		return ErrReentrant
+	}
+	p.mu.Lock()
+	if p.state == poolOpen {
+		p.state = poolClosing
+	}
+	p.mu.Unlock()
+	p.calls.Wait()
+	p.stopWorkers()
+	return nil
+}
+
+// Terminate stops the pool now: every call in flight returns ErrTerminated
+// without starting more tasks, and the workers end. Go cannot stop a running
+// function from outside, so Terminate waits for tasks already running to
+// return. It is safe to call more than once, and after Close.
+func (p *Pool) Terminate() error {
+	if w := currentWorker(); w != nil && w.pool == p {
+		return ErrReentrant
+	}
+	p.mu.Lock()
+	p.state = poolTerminated
+	list := p.jobs.Load()
+	p.mu.Unlock()
+	if list != nil {
+		for _, j := range *list {
+			j.base().fail(ErrTerminated)
+		}
+	}
+	p.calls.Wait()
+	p.stopWorkers()
+	return nil
+}
+
+// stopWorkers tells idle workers to end and waits for all of them.
+func (p *Pool) stopWorkers() {
+	p.quit.Store(true)
+	p.notify()
+	p.threads.Wait()
+	select {
+	case <-p.closed:
+	default:
+		p.mu.Lock()
+		select {
+		case <-p.closed:
+		default:
+			close(p.closed)
+		}
+		p.mu.Unlock()
+	}
+}
+
+// notify tells workers that new work was published: one atomic add, plus a
+// wake-up for each parked worker when there are any.
+func (p *Pool) notify() {
+	p.workGen.Add(1)
+	if p.idle.Load() == 0 {
+		return
+	}
+	for i := range p.slots {
+		if w := p.slots[i].Load(); w != nil && w.parked.CompareAndSwap(true, false) {
+			p.idle.Add(-1)
+			w.wake <- struct{}{}
+		}
+	}
+}
+
+// currentWorker returns the worker whose thread is the calling thread, or
+// nil. Worker goroutines are locked to their threads, so no other goroutine
+// ever runs on one: the thread id identifies the worker. Cost: one gettid.
+func currentWorker() *Worker {
+	if liveWorkers.n.Load() == 0 {
+		return nil
+	}
+	w, _ := liveWorkers.m.Load(csrc.ThreadID())
+	if w == nil {
+		return nil
+	}
+	return w.(*Worker)
+}
+
+// liveWorkers maps thread ids to the workers of every pool in the process.
+var liveWorkers struct {
+	m sync.Map
+	n atomic.Int64
+}

@@ -1,0 +1,99 @@
+package numapool
+
+import (
+	"errors"
+	"sync/atomic"
+)
+
+// sliceJob runs a call over a slice whose results go straight into their
+// slots of the output (Map and MapUnordered over slices). Workers take
+// chunks themselves: one atomic add on a shared cursor per chunk, no
+// descriptor, no queue, no allocation per task or per chunk.
+type sliceJob struct {
+	jobBase
+	n, size, chunks int64
+	run             func(w *Worker, lo, hi int) bool // runs tasks lo..hi-1
+
+	_      cacheLinePad
+	next   atomic.Int64 // next chunk to take
+	_      cacheLinePad
+	done   atomic.Int64 // chunks finished
+	credit atomic.Int64 // tasks that may still be taken, when limited
+	limit  bool         // MaxTasksActive can bind
+}
+
+func (j *sliceJob) pending() bool {
+	return !j.stopped.Load() && j.next.Load() < j.chunks
+}
+
+func (j *sliceJob) work(w *Worker) bool {
+	if !j.pending() {
+		return false
+	}
+	ran, completed := 0, int64(0)
+	if j.enter(w) {
+		defer func() {
+			// Also runs when a task called runtime.Goexit.
+			if j.done.Add(completed) == j.chunks {
+				j.stopped.Store(true)
+			}
+			j.leave()
+		}()
+	} else {
+		j.leave()
+		return false
+	}
+	for !j.stopped.Load() {
+		if j.limit && j.credit.Add(-j.size) < 0 {
+			j.credit.Add(j.size)
+			break
+		}
+		c := j.next.Add(1) - 1
+		if c >= j.chunks {
+			if j.limit {
+				j.credit.Add(j.size)
+			}
+			break
+		}
+		lo := c * j.size
+		hi := min(lo+j.size, j.n)
+		ran++
+		if j.run(w, int(lo), int(hi)) {
+			completed++
+		}
+		if j.limit {
+			j.credit.Add(j.size)
+			j.pool.notify() // a worker that found no credit may be waiting
+		}
+		w.chunkDone(j.lifespan)
+		if w.retire {
+			break
+		}
+	}
+	return ran > 0
+}
+
+// runSlice runs j on p and waits for it.
+func runSlice(p *Pool, j *sliceJob, cc *callConfig) error {
+	if err := p.beginCall(j); err != nil {
+		return err
+	}
+	defer p.endCall(j)
+	release := j.watch(cc.ctx)
+	defer release()
+	p.notify()
+	j.wait(func() bool { return j.done.Load() == j.chunks || j.drained() })
+	if j.done.Load() == j.chunks {
+		// Every task ran: only a task's own failure makes the call fail,
+		// not a cancellation that came after the work was done.
+		var te *TaskError
+		if err := j.error(); errors.As(err, &te) {
+			return err
+		}
+		return nil
+	}
+	if err := j.error(); err != nil {
+		return err
+	}
+	return errStopped
+}

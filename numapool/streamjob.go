@@ -1,0 +1,188 @@
+package numapool
+
+// streamJob runs a call whose input arrives one item at a time (an
+// iter.Seq) or whose results are handed out as they are ready (IMap and
+// IMapUnordered). The calling goroutine feeds chunk descriptors to the
+// workers through one ring and takes finished chunks back through another;
+// in flight there are at most maxChunks chunks, so memory stays flat
+// whatever the input's length. Chunk buffers are recycled: a call
+// allocates at most maxChunks of them.
+type streamJob[A, R any] struct {
+	jobBase
+	run     runner[A, R]
+	queue   *ring[*chunk[A, R]] // caller -> workers
+	results *ring[*chunk[A, R]] // workers -> caller
+}
+
+// chunk is a run of consecutive tasks and their results.
+type chunk[A, R any] struct {
+	seq   int // chunk number in the call
+	start int // call-wide index of args[0]
+	args  []A // the tasks' arguments
+	buf   []A // owned storage for args, when the input is an iter.Seq
+	res   []R // results, res[k] for args[k]
+	ok    bool // every task ran and succeeded
+}
+
+func (j *streamJob[A, R]) pending() bool {
+	return !j.stopped.Load() && !j.queue.empty()
+}
+
+func (j *streamJob[A, R]) work(w *Worker) bool {
+	if !j.pending() {
+		return false
+	}
+	defer j.leave() // also when a task called runtime.Goexit
+	if !j.enter(w) {
+		return false
+	}
+	ran := false
+	for !j.stopped.Load() {
+		c, ok := j.queue.pop()
+		if !ok {
+			break
+		}
+		ran = true
+		c.ok = j.run(w, c.args, c.res, c.start)
+		j.results.push(c) // never full: at most maxChunks are in flight
+		j.signal()
+		w.chunkDone(j.lifespan)
+		if w.retire {
+			break
+		}
+	}
+	return ran
+}
+
+// source hands out the call's input a chunk at a time.
+type source[A any] struct {
+	slice []A              // a slice input, cut to its length
+	pos   int              // next index of slice
+	next  func() (A, bool) // a pulled iter.Seq input
+	left  int              // items the iter.Seq may still give; -1 for no limit
+}
+
+// fill returns the next up to size arguments: a window of the slice, or
+// items pulled into c's own buffer.
+func (s *source[A]) fill(into *[]A, size int) []A {
+	if s.next == nil {
+		hi := min(s.pos+size, len(s.slice))
+		out := s.slice[s.pos:hi]
+		s.pos = hi
+		return out
+	}
+	buf := (*into)[:0]
+	for len(buf) < size && s.left != 0 {
+		a, ok := s.next()
+		if !ok {
+			s.left = 0
+			break
+		}
+		if s.left > 0 {
+			s.left--
+		}
+		buf = append(buf, a)
+	}
+	*into = buf
+	return buf
+}
+
+// drive feeds the workers from src and hands each finished chunk to emit,
+// in input order when ordered is set, until the input is used up, emit
+// returns false, or the job stops. It runs on the calling goroutine.
+func (j *streamJob[A, R]) drive(src *source[A], size, maxChunks int, ordered bool, emit func(*chunk[A, R]) bool) error {
+	var (
+		free        []*chunk[A, R]
+		outstanding int // chunks fed and not yet emitted
+		seq, start  int
+		exhausted   bool
+		pending     []*chunk[A, R] // finished chunks waiting for their turn
+		nextSeq     int
+	)
+	if ordered {
+		pending = make([]*chunk[A, R], maxChunks)
+	}
+	progress := false
+	give := func(c *chunk[A, R]) bool {
+		progress = true
+		outstanding--
+		if !c.ok {
+			free = append(free, c)
+			return false
+		}
+		ok := emit(c)
+		free = append(free, c)
+		return ok
+	}
+	for {
+		progress = false
+		fed := false
+		for !exhausted && outstanding < maxChunks && !j.stopped.Load() {
+			var c *chunk[A, R]
+			if n := len(free); n > 0 {
+				c, free = free[n-1], free[:n-1]
+			} else {
+				c = &chunk[A, R]{res: make([]R, size)}
+			}
+			c.args = src.fill(&c.buf, size)
+			if len(c.args) == 0 {
+				exhausted = true
+				free = append(free, c)
+				break
+			}
+			exhausted = len(c.args) < size
+			c.seq, c.start = seq, start
+			seq++
+			start += len(c.args)
+			outstanding++
+			j.queue.push(c) // never full: outstanding <= maxChunks
+			fed = true
+		}
+		if fed {
+			j.pool.notify()
+		}
+		for {
+			c, ok := j.results.pop()
+			if !ok {
+				break
+			}
+			if !ordered {
+				if !give(c) {
+					return j.stopErr()
+				}
+				continue
+			}
+			pending[c.seq%maxChunks] = c
+		}
+		for ordered {
+			c := pending[nextSeq%maxChunks]
+			if c == nil || c.seq != nextSeq {
+				break
+			}
+			pending[nextSeq%maxChunks] = nil
+			nextSeq++
+			if !give(c) {
+				return j.stopErr()
+			}
+		}
+		if exhausted && outstanding == 0 {
+			return nil // every task ran and was handed out
+		}
+		if j.stopped.Load() {
+			return j.stopErr()
+		}
+		if progress && !exhausted {
+			continue // room for more input before waiting
+		}
+		j.wait(func() bool { return !j.results.empty() || j.stopped.Load() })
+	}
+}
+
+// stopErr is the job's error, or errStopped when it has none (the loop
+// ended early).
+func (j *streamJob[A, R]) stopErr() error {
+	if err := j.error(); err != nil {
+		return err
+	}
+	return errStopped
+}

@@ -1,0 +1,200 @@
+package numapool
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/numapool/numapool/csrc"
+	"github.com/numapool/numapool/topology"
+)
+
+// Worker is one worker of a pool: a goroutine locked to its own OS thread,
+// pinned to its CPUs before its first task. A task learns its worker
+// through the *Worker passed to a MapFunc-style function.
+//
+// When a worker's thread ends (lifespan, a new call without KeepAlive, or a
+// task that called runtime.Goexit), a new Worker with the same ID, CPUs and
+// node takes its place.
+type Worker struct {
+	pool *Pool
+	id   int
+	cpus topology.CPUSet
+	node int
+	tid  int
+
+	shared any // the current call's shared objects for this worker
+
+	// Idle handling.
+	parked atomic.Bool
+	wake   chan struct{}
+
+	// Recycling.
+	epoch    uint64 // epoch of the first call served; 0 before any
+	chunks   int    // chunks run under a lifespan since the thread started
+	retire   bool   // end this thread after the current chunk
+	rotation int    // where the next scan of the job list starts
+}
+
+// ID returns the worker's ID, 0..n-1, stable across thread restarts.
+func (w *Worker) ID() int { return w.id }
+
+// CPUs returns the CPUs the worker's thread is pinned to; empty when the
+// pool is unpinned.
+func (w *Worker) CPUs() topology.CPUSet { return w.cpus }
+
+// Node returns the NUMA node of the worker's CPUs, or -1 when they span
+// nodes or are unknown.
+func (w *Worker) Node() int { return w.node }
+
+// ThreadID returns the kernel thread id of the worker's thread.
+func (w *Worker) ThreadID() int { return w.tid }
+
+// Shared returns the pool's shared objects (see SharedObjects) as this
+// worker sees them.
+func (w *Worker) Shared() any { return w.shared }
+
+// Shared returns the worker's shared objects as a T, or T's zero value and
+// false when they are of another type.
+func Shared[T any](w *Worker) (T, bool) {
+	v, ok := w.shared.(T)
+	return v, ok
+}
+
+// startWorker starts the goroutine of worker id. When started is not nil,
+// the worker sends on it nil once pinned, or the pinning error.
+func (p *Pool) startWorker(id int, started chan<- error) {
+	w := &Worker{
+		pool: p,
+		id:   id,
+		cpus: p.cpus[id],
+		node: p.nodes[id],
+		wake: make(chan struct{}, 1),
+	}
+	p.threads.Add(1)
+	go w.run(started)
+}
+
+// run is the worker goroutine: lock, pin, register, serve calls.
+func (w *Worker) run(started chan<- error) {
+	runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+	p := w.pool
+	w.tid = csrc.ThreadID()
+	if !w.cpus.IsEmpty() {
+		if err := csrc.PinThread(w.cpus.Slice()); err != nil {
+			err = fmt.Errorf("numapool: pinning worker %d to CPUs %s: %w", w.id, w.cpus, err)
+			p.threads.Done()
+			if started != nil {
+				started <- err
+			} else {
+				p.startErr.CompareAndSwap(nil, &err)
+			}
+			return
+		}
+	}
+	liveWorkers.m.Store(w.tid, w)
+	liveWorkers.n.Add(1)
+	p.slots[w.id].Store(w)
+	if started != nil {
+		started <- nil
+	}
+
+	clean := false
+	defer func() {
+		liveWorkers.m.Delete(w.tid)
+		liveWorkers.n.Add(-1)
+		if !clean {
+			// A task called runtime.Goexit: this goroutine is unwinding and
+			// its thread will end. The call already has the error.
+			p.replace(w)
+		}
+		p.threads.Done()
+	}()
+	if w.serve() {
+		p.replace(w)
+	}
+	clean = true
+}
+
+// replace starts a fresh worker with w's ID, unless the pool is stopping.
+func (p *Pool) replace(w *Worker) {
+	if p.quit.Load() {
+		return
+	}
+	p.startWorker(w.id, nil)
+}
+
+// serve runs calls until the pool stops (false) or this thread must end
+// (true).
+func (w *Worker) serve() (retire bool) {
+	p := w.pool
+	for {
+		gen := p.workGen.Load()
+		did := false
+		if list := p.jobs.Load(); list != nil && len(*list) > 0 {
+			jobs := *list
+			w.rotation++
+			for k := range jobs {
+				j := jobs[(k+w.rotation)%len(jobs)]
+				b := j.base()
+				if b.epoch != 0 {
+					if w.epoch != 0 && w.epoch < b.epoch && j.pending() {
+						return true // fresh thread for a new call
+					}
+				}
+				if j.work(w) {
+					did = true
+					if w.epoch == 0 {
+						w.epoch = b.epoch
+					}
+				}
+				if w.retire {
+					return true
+				}
+			}
+		} else if p.quit.Load() {
+			return false
+		}
+		if !did {
+			w.idle(gen)
+		}
+	}
+}
+
+// spinRounds is how many times an idle worker looks for work before it
+// parks: about 10 microseconds, less than one park and wake-up of a locked
+// thread costs. It never calls runtime.Gosched: on a locked goroutine that
+// is two thread hand-offs.
+const spinRounds = 10000
+
+// idle waits until the work generation moves past gen or the pool quits.
+func (w *Worker) idle(gen uint64) {
+	p := w.pool
+	if p.spin {
+		for i := 0; i < spinRounds; i++ {
+			if p.workGen.Load() != gen || p.quit.Load() {
+				return
+			}
+		}
+	}
+	w.parked.Store(true)
+	p.idle.Add(1)
+	if p.workGen.Load() != gen || p.quit.Load() {
+		if w.parked.CompareAndSwap(true, false) {
+			p.idle.Add(-1)
+			return
+		}
+		// A notifier won the flag and is sending the wake-up: take it.
+	}
+	<-w.wake
+}
+
+// chunkDone counts a chunk against the call's lifespan.
+func (w *Worker) chunkDone(lifespan int) {
+	if lifespan > 0 {
+		w.chunks++
+		if w.chunks >= lifespan {
+			w.retire = true
+		}
+	}
+}
