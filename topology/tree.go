@@ -39,9 +39,9 @@ type Object struct {
 // Tree returns the machine as a tree, each object under the smallest one
 // whose CPUs contain its own: normally Machine > Package > NUMANode > L3 >
 // L2 > L1d > Core > PU, but a NUMA node that spans packages sits above
-// them. A node with no usable CPUs sits under its package, or under the
-// machine. Instruction caches are left out. Children are ordered by first
-// CPU.
+// them. A node with no usable CPUs, or with memory only, sits under its
+// package, or under the machine, and holds nothing. Instruction caches are
+// left out. Children are ordered by first CPU.
 func (m *Machine) Tree() *Object {
 	root := &Object{Type: MachineObject, OSIndex: -1, CPUs: m.usable, Memory: m.memTotal}
 	var objs []*Object
@@ -51,11 +51,14 @@ func (m *Machine) Tree() *Object {
 		pkgObj[p] = o
 		objs = append(objs, o)
 	}
-	var cpuless []*Object
+	// Nodes without usable CPUs, and memory-only nodes (whose CPUs are
+	// only the nearest ones), hold no objects: they hang under their
+	// package, or the machine.
+	var leaves []*Object
 	for _, n := range m.nodes {
 		o := &Object{Type: NUMANodeObject, OSIndex: n.OSIndex, CPUs: n.CPUs, Memory: n.Memory, Node: n}
-		if n.CPUs.IsEmpty() {
-			cpuless = append(cpuless, o)
+		if n.CPUs.IsEmpty() || n.MemoryOnly {
+			leaves = append(leaves, o)
 			continue
 		}
 		objs = append(objs, o)
@@ -95,7 +98,7 @@ func (m *Machine) Tree() *Object {
 		}
 		parent.Children = append(parent.Children, o)
 	}
-	for _, o := range cpuless {
+	for _, o := range leaves {
 		parent := root
 		if p := o.Node.Package; p != nil && pkgObj[p] != nil {
 			parent = pkgObj[p]

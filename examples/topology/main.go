@@ -91,6 +91,9 @@ func label(o *topology.Object) string {
 		l := fmt.Sprintf("NUMANode P#%d (%s)", o.OSIndex, size(o.Memory))
 		if o.Node.MemoryOnly {
 			l += " memory only"
+			if !o.CPUs.IsEmpty() {
+				l += ", near CPUs " + o.CPUs.String()
+			}
 		}
 		for _, h := range o.Node.HugePages {
 			if h.Total > 0 {

@@ -49,6 +49,29 @@ func TestTreeOutput(t *testing.T) {
 	assert.Empty(t, errOut.String())
 }
 
+func TestTreeMemoryOnlyAndDisallowedNodes(t *testing.T) {
+	spec := topologytest.TwoSockets()
+	spec.MemoryOnlyNodes = 1
+	spec.CgroupCPUs = "0-7,16-23"
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, run([]string{"-root", fixture(t, spec)}, &out, &errOut), errOut.String())
+	var top []string
+	for line := range strings.Lines(out.String()) {
+		if strings.Contains(line, "Package") || strings.Contains(line, "NUMANode") {
+			top = append(top, strings.TrimRight(line, "\n"))
+		}
+	}
+	assert.Equal(t, []string{
+		"  Package P#0",
+		"    NUMANode P#0 (1024MB)",
+		"    NUMANode P#4 (1024MB) memory only, near CPUs 0-3,16-19",
+		"    NUMANode P#1 (1024MB)",
+		"  Package P#1 no usable CPU",
+		"    NUMANode P#2 (1024MB) no usable CPU",
+		"    NUMANode P#3 (1024MB) no usable CPU",
+	}, top)
+}
+
 func TestJSONOutput(t *testing.T) {
 	dir := fixture(t, topologytest.TwoSockets())
 	var out, errOut bytes.Buffer
