@@ -47,6 +47,21 @@ func TestCorpus(t *testing.T) {
 			assert.Equal(t, want.PUsByNode, got.PUsByNode, "pus_by_node")
 			assert.Equal(t, want.PUsByPackage, got.PUsByPackage, "pus_by_package")
 			assert.Equal(t, sortedCores(want.CorePUs), sortedCores(got.CorePUs), "core_pus")
+
+			// Every policy hands out each usable CPU once, and the tree
+			// holds every object.
+			for _, p := range []topology.Placement{topology.Compact, topology.Spread} {
+				order, err := m.Order(p, topology.CPUSet{})
+				require.NoError(t, err)
+				assert.Len(t, order, m.Usable().Len(), "%s", p)
+				assert.Equal(t, m.Usable(), topology.NewCPUSet(order...), "%s", p)
+			}
+			count := map[topology.ObjectType]int{}
+			m.Tree().Walk(func(o *topology.Object, _ int) { count[o.Type]++ })
+			assert.Equal(t, want.PUs, count[topology.PUObject])
+			assert.Equal(t, want.Cores, count[topology.CoreObject])
+			assert.Equal(t, want.Packages, count[topology.PackageObject])
+			assert.Equal(t, want.NUMANodes, count[topology.NUMANodeObject])
 		})
 	}
 }
