@@ -86,3 +86,51 @@ func ExampleCurrent() {
 	fmt.Println(m.Usable().IsSubsetOf(m.Online()), len(m.PUs()) == m.Usable().Len())
 	// Output: true true
 }
+
+func ExampleMachine_Tree() {
+	dir, _ := os.MkdirTemp("", "machine")
+	defer os.RemoveAll(dir)
+	spec := topologytest.Spec{Packages: 1, NodesPerPackage: 1, CoresPerNode: 2, ThreadsPerCore: 2}
+	if err := spec.Write(dir); err != nil {
+		panic(err)
+	}
+	m, err := topology.Load(dir)
+	if err != nil {
+		panic(err)
+	}
+	m.Tree().Walk(func(o *topology.Object, depth int) {
+		fmt.Printf("%*s%s P#%d %s\n", 2*depth, "", o.Type, o.OSIndex, o.CPUs)
+	})
+	// Output:
+	// Machine P#-1 0-3
+	//   Package P#0 0-3
+	//     NUMANode P#0 0-3
+	//       L3 P#-1 0-3
+	//         L2 P#-1 0,2
+	//           L1d P#-1 0,2
+	//             Core P#0 0,2
+	//               PU P#0 0
+	//               PU P#2 2
+	//         L2 P#-1 1,3
+	//           L1d P#-1 1,3
+	//             Core P#1 1,3
+	//               PU P#1 1
+	//               PU P#3 3
+}
+
+func ExampleMachine_Summary() {
+	dir, _ := os.MkdirTemp("", "machine")
+	defer os.RemoveAll(dir)
+	spec := topologytest.TwoSockets()
+	spec.Offline = []int{31}
+	if err := spec.Write(dir); err != nil {
+		panic(err)
+	}
+	m, err := topology.Load(dir)
+	if err != nil {
+		panic(err)
+	}
+	s := m.Summary()
+	fmt.Println(s.Packages, s.NUMANodes, s.Cores, s.PUs, s.PUsByNode[3], s.CorePUs[15])
+	// Output: 2 4 16 31 [12 13 14 15 28 29 30] [15]
+}
