@@ -95,25 +95,30 @@ func mapEager[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(
 	if cc.iterableLen >= 0 && cc.iterableLen < len(in) {
 		in = in[:cc.iterableLen]
 	}
-	size, maxActive, err := chunking(&cc, len(in), p.n)
-	if err != nil {
+	out := make([]R, len(in))
+	if err := mapSlice(p, in, out, &cc, mk); err != nil {
 		return nil, err
 	}
-	out := make([]R, len(in))
+	return out, nil
+}
+
+// mapSlice runs f over in, writing out[i] for in[i], on a sliceJob.
+func mapSlice[A, R any](p *Pool, in []A, out []R, cc *callConfig, mk func(*jobBase) runner[A, R]) error {
+	size, maxActive, err := chunking(cc, len(in), p.n)
+	if err != nil {
+		return err
+	}
 	j := &sliceJob{
 		n:      int64(len(in)),
 		size:   int64(size),
 		chunks: int64((len(in) + size - 1) / size),
 		limit:  maxActive < p.n*size,
 	}
-	j.init(p, &cc)
+	j.init(p, cc)
 	j.credit.Store(int64(maxActive))
 	run := mk(&j.jobBase)
 	j.run = func(w *Worker, lo, hi int) bool { return run(w, in[lo:hi], out[lo:hi], lo) }
-	if err := runSlice(p, j, &cc); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return runSlice(p, j, cc)
 }
 
 // mapLazy returns the iterator of a lazy call; the work starts when the
@@ -167,6 +172,15 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 	}
 	j.init(p, cc)
 	j.run = mk(&j.jobBase)
+	if seq == nil {
+		j.in, j.size = in, int64(size)
+		j.chunks = int64((len(in) + size - 1) / size)
+		bufs := min(maxChunks, int(j.chunks))
+		j.free = newRing[*chunk[A, R]](max(1, bufs))
+		for range bufs {
+			j.free.push(&chunk[A, R]{res: make([]R, size)})
+		}
+	}
 	if err := p.beginCall(j); err != nil {
 		return err
 	}
@@ -184,6 +198,9 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		j.stopped.Store(true)
 		j.wait(j.drained)
 	}()
+	if j.selfFed() {
+		p.notify() // workers feed themselves from the slice
+	}
 	err = j.drive(src, size, maxChunks, ordered, emit)
 	if err == errStopped {
 		err = nil

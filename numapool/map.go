@@ -1,6 +1,9 @@
 package numapool
 
-import "iter"
+import (
+	"fmt"
+	"iter"
+)
 
 // Map calls f on every item of src on the pool's workers and returns the
 // results in input order (MPIRE's map). src is a slice or an iter.Seq; an
@@ -20,6 +23,24 @@ func Map[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption)
 // with a *TaskError that wraps it.
 func MapFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) ([]R, error) {
 	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, true)
+}
+
+// MapInto is Map writing into dst instead of a new slice: dst[i] = f(src[i])
+// for every i. It allocates nothing that grows with the input, so a loop of
+// calls over the same buffers makes no garbage. dst must be at least as long
+// as src; on error dst holds a mix of old and new values.
+func MapInto[A, R any](p *Pool, dst []R, src []A, f func(A) R, opts ...CallOption) error {
+	cc, err := callOptions(opts)
+	if err != nil {
+		return err
+	}
+	if cc.iterableLen >= 0 && cc.iterableLen < len(src) {
+		src = src[:cc.iterableLen]
+	}
+	if len(dst) < len(src) {
+		return fmt.Errorf("numapool: MapInto: dst holds %d results but src has %d tasks; make dst at least len(src) long", len(dst), len(src))
+	}
+	return mapSlice(p, src, dst[:len(src)], &cc, func(b *jobBase) runner[A, R] { return plainRunner(b, f) })
 }
 
 // MapUnordered is Map without the promise of input order: over an

@@ -62,10 +62,18 @@ func TestMapFamilySquares(t *testing.T) {
 	}
 	calls := []call{
 		{"Map/slice", func() []int { r, err := Map(p, in, square); require.NoError(t, err); return r }, true},
-		{"Map/seq+len", func() []int { r, err := Map(p, countTo(100), square, IterableLen(100)); require.NoError(t, err); return r }, true},
+		{"Map/seq+len", func() []int {
+			r, err := Map(p, countTo(100), square, IterableLen(100))
+			require.NoError(t, err)
+			return r
+		}, true},
 		{"Map/seq+chunk", func() []int { r, err := Map(p, countTo(100), square, ChunkSize(4)); require.NoError(t, err); return r }, true},
 		{"MapUnordered/slice", func() []int { r, err := MapUnordered(p, in, square); require.NoError(t, err); return r }, false},
-		{"MapUnordered/seq", func() []int { r, err := MapUnordered(p, countTo(100), square, ChunkSize(3)); require.NoError(t, err); return r }, false},
+		{"MapUnordered/seq", func() []int {
+			r, err := MapUnordered(p, countTo(100), square, ChunkSize(3))
+			require.NoError(t, err)
+			return r
+		}, false},
 		{"IMap/slice", func() []int { return collect(t, IMap(p, in, square)) }, true},
 		{"IMap/seq", func() []int { return collect(t, IMap(p, countTo(100), square, IterableLen(100))) }, true},
 		{"IMap/seq chunk 1", func() []int { return collect(t, IMap(p, countTo(100), square, ChunkSize(1))) }, true},
@@ -212,5 +220,53 @@ func TestChunkingCoversEveryTask(t *testing.T) {
 			opts = append(opts, IterableLen(n))
 			assert.Equal(t, squares(n), collect(t, IMap(p, countTo(n), square, opts...)), "n=%d chunk=%d", n, cs)
 		}
+	}
+}
+
+func TestMapInto(t *testing.T) {
+	p := newPool(t, Workers(2))
+	dst := make([]int, 120)
+	for i := range dst {
+		dst[i] = -1
+	}
+	require.NoError(t, MapInto(p, dst, slices.Collect(countTo(100)), square, ChunkSize(7)))
+	assert.Equal(t, squares(100), dst[:100])
+	assert.Equal(t, -1, dst[100], "MapInto writes only len(src) results")
+
+	err := MapInto(p, make([]int, 3), []int{1, 2, 3, 4}, square)
+	assert.ErrorContains(t, err, "dst holds 3 results but src has 4 tasks")
+	require.NoError(t, MapInto(p, make([]int, 3), []int{1, 2, 3, 4}, square, IterableLen(3)))
+}
+
+// Allocations of a call do not grow with the number of tasks: a constant,
+// plus at most one per chunk buffer for streaming calls.
+func TestAllocationsDoNotGrowWithTasks(t *testing.T) {
+	p := newPool(t, Workers(2), KeepAlive(true))
+	dst := make([]int, 100_000)
+	measure := func(n int, call func(in []int)) float64 {
+		in := slices.Collect(countTo(n))
+		return testing.AllocsPerRun(20, func() { call(in) })
+	}
+	type kind struct {
+		name string
+		call func(in []int)
+	}
+	for _, k := range []kind{
+		{"Map", func(in []int) { _, err := Map(p, in, square, ChunkSize(16)); require.NoError(t, err) }},
+		{"MapInto", func(in []int) { require.NoError(t, MapInto(p, dst, in, square, ChunkSize(16))) }},
+		{"IMap", func(in []int) {
+			for _, err := range IMap(p, in, square, ChunkSize(16)) {
+				require.NoError(t, err)
+			}
+		}},
+		{"IMapUnordered/seq", func(in []int) {
+			for _, err := range IMapUnordered(p, slices.Values(in), square, ChunkSize(16)) {
+				require.NoError(t, err)
+			}
+		}},
+	} {
+		small, large := measure(1_000, k.call), measure(100_000, k.call)
+		// Map allocates its result: one allocation either way.
+		assert.InDelta(t, small, large, 2, "%s: %v allocations for 1,000 tasks, %v for 100,000", k.name, small, large)
 	}
 }

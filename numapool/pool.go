@@ -3,6 +3,7 @@ package numapool
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -90,7 +91,9 @@ func New(opts ...Option) (*Pool, error) {
 	if err := p.placeWorkers(m, &cfg, within); err != nil {
 		return nil, err
 	}
-	p.spin = p.n <= m.Usable().Len()
+	// Spinning holds a P: only spin while one is left for the goroutines
+	// that feed and drain calls.
+	p.spin = p.n < runtime.GOMAXPROCS(0)
 	p.setShared(cfg.shared)
 	p.slots = make([]atomic.Pointer[Worker], p.n)
 

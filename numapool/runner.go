@@ -2,32 +2,35 @@ package numapool
 
 // A runner runs one chunk: the tasks in[k] for every k, writing results to
 // out[k]; base is the call-wide index of in[0], for error messages. It
-// reports whether every task of the chunk ran and succeeded. It is
-// built once per call, so the per-task path is a direct call of the user's
-// function and a store: no interface call, no allocation. Every 64 tasks it
-// looks whether the call was stopped.
+// reports whether every task of the chunk ran and succeeded.
+//
+// It is built once per call, so the per-task path is a direct call of the
+// user's function, a store of the result and a store of the task's index:
+// no interface call, no allocation. The loop over a block of tasks lives in
+// its own function so that its counter stays out of the deferred closure
+// (a captured counter costs 40% on an x*x task). Between blocks of 64 tasks
+// it looks whether the call was stopped.
 //
 // A task's error, panic or runtime.Goexit stops the job with a TaskError
-// naming the task; the deferred function reads k, the task that was running.
+// naming the task; the deferred function reads cur, the task that was
+// running.
 type runner[A, R any] func(w *Worker, in []A, out []R, base int) bool
 
 const checkEvery = 64
 
 func plainRunner[A, R any](b *jobBase, f func(A) R) runner[A, R] {
-	return func(w *Worker, in []A, out []R, base int) (completed bool) {
-		k, ended := 0, false
+	return func(w *Worker, in []A, out []R, base int) bool {
+		cur, ended := 0, false
 		defer func() {
 			if !ended {
-				b.taskFailed(w, base+k, in[k], recovered(recover()))
+				b.taskFailed(w, base+cur, in[cur], recovered(recover()))
 			}
 		}()
 		out = out[:len(in)]
-		for k < len(in) {
-			end := min(k+checkEvery, len(in))
-			for ; k < end; k++ {
-				out[k] = f(in[k])
-			}
-			if b.stopped.Load() && k < len(in) {
+		for lo := 0; lo < len(in); lo += checkEvery {
+			hi := min(lo+checkEvery, len(in))
+			plainBlock(f, in[lo:hi], out[lo:hi], lo, &cur)
+			if hi < len(in) && b.stopped.Load() {
 				ended = true
 				return false
 			}
@@ -37,27 +40,31 @@ func plainRunner[A, R any](b *jobBase, f func(A) R) runner[A, R] {
 	}
 }
 
+func plainBlock[A, R any](f func(A) R, in []A, out []R, base int, cur *int) {
+	out = out[:len(in)]
+	for i := range in {
+		*cur = base + i
+		out[i] = f(in[i])
+	}
+}
+
 func funcRunner[A, R any](b *jobBase, f func(*Worker, A) (R, error)) runner[A, R] {
-	return func(w *Worker, in []A, out []R, base int) (completed bool) {
-		k, ended := 0, false
+	return func(w *Worker, in []A, out []R, base int) bool {
+		cur, ended := 0, false
 		defer func() {
 			if !ended {
-				b.taskFailed(w, base+k, in[k], recovered(recover()))
+				b.taskFailed(w, base+cur, in[cur], recovered(recover()))
 			}
 		}()
 		out = out[:len(in)]
-		for k < len(in) {
-			end := min(k+checkEvery, len(in))
-			for ; k < end; k++ {
-				r, err := f(w, in[k])
-				if err != nil {
-					ended = true
-					b.taskFailed(w, base+k, in[k], err)
-					return false
-				}
-				out[k] = r
+		for lo := 0; lo < len(in); lo += checkEvery {
+			hi := min(lo+checkEvery, len(in))
+			if err := funcBlock(w, f, in[lo:hi], out[lo:hi], lo, &cur); err != nil {
+				ended = true
+				b.taskFailed(w, base+cur, in[cur], err)
+				return false
 			}
-			if b.stopped.Load() && k < len(in) {
+			if hi < len(in) && b.stopped.Load() {
 				ended = true
 				return false
 			}
@@ -65,4 +72,17 @@ func funcRunner[A, R any](b *jobBase, f func(*Worker, A) (R, error)) runner[A, R
 		ended = true
 		return true
 	}
+}
+
+func funcBlock[A, R any](w *Worker, f func(*Worker, A) (R, error), in []A, out []R, base int, cur *int) error {
+	out = out[:len(in)]
+	for i := range in {
+		*cur = base + i
+		r, err := f(w, in[i])
+		if err != nil {
+			return err
+		}
+		out[i] = r
+	}
+	return nil
 }

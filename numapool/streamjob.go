@@ -1,31 +1,76 @@
 package numapool
 
+import "sync/atomic"
+
 // streamJob runs a call whose input arrives one item at a time (an
 // iter.Seq) or whose results are handed out as they are ready (IMap and
-// IMapUnordered). The calling goroutine feeds chunk descriptors to the
-// workers through one ring and takes finished chunks back through another;
-// in flight there are at most maxChunks chunks, so memory stays flat
-// whatever the input's length. Chunk buffers are recycled: a call
-// allocates at most maxChunks of them.
+// IMapUnordered). In flight there are at most maxChunks chunks, so memory
+// stays flat whatever the input's length; chunk buffers are recycled, so a
+// call allocates at most maxChunks of them.
+//
+// Over an iter.Seq, the calling goroutine pulls the input, and feeds chunk
+// descriptors to the workers through the queue ring. Over a slice, workers
+// feed themselves: a worker takes a free chunk buffer from the free ring
+// (the credit that bounds what is in flight) and the next chunk of the
+// slice by one atomic add on a cursor. Either way finished chunks go back
+// to the calling goroutine through the results ring, and it hands them to
+// the loop: in input order (pending, by chunk number) or as they come.
 type streamJob[A, R any] struct {
 	jobBase
 	run     runner[A, R]
-	queue   *ring[*chunk[A, R]] // caller -> workers
+	queue   *ring[*chunk[A, R]] // caller -> workers (iter.Seq input)
 	results *ring[*chunk[A, R]] // workers -> caller
+
+	// Self-feeding from a slice.
+	in     []A
+	size   int64
+	chunks int64
+	free   *ring[*chunk[A, R]] // caller -> workers: empty chunk buffers
+	_      cacheLinePad
+	next   atomic.Int64 // next chunk of in to take
+	_      cacheLinePad
 }
 
 // chunk is a run of consecutive tasks and their results.
 type chunk[A, R any] struct {
-	seq   int // chunk number in the call
-	start int // call-wide index of args[0]
-	args  []A // the tasks' arguments
-	buf   []A // owned storage for args, when the input is an iter.Seq
-	res   []R // results, res[k] for args[k]
+	seq   int  // chunk number in the call
+	start int  // call-wide index of args[0]
+	args  []A  // the tasks' arguments
+	buf   []A  // owned storage for args, when the input is an iter.Seq
+	res   []R  // results, res[k] for args[k]
 	ok    bool // every task ran and succeeded
 }
 
+func (j *streamJob[A, R]) selfFed() bool { return j.free != nil }
+
 func (j *streamJob[A, R]) pending() bool {
-	return !j.stopped.Load() && !j.queue.empty()
+	if j.stopped.Load() {
+		return false
+	}
+	if j.selfFed() {
+		return j.next.Load() < j.chunks && !j.free.empty()
+	}
+	return !j.queue.empty()
+}
+
+// take returns the next chunk for a worker to run, if one is ready.
+func (j *streamJob[A, R]) take() (*chunk[A, R], bool) {
+	if !j.selfFed() {
+		return j.queue.pop()
+	}
+	c, ok := j.free.pop()
+	if !ok {
+		return nil, false // MaxTasksActive reached
+	}
+	idx := j.next.Add(1) - 1
+	if idx >= j.chunks {
+		j.free.push(c)
+		return nil, false
+	}
+	lo := idx * j.size
+	hi := min(lo+j.size, int64(len(j.in)))
+	c.seq, c.start, c.args = int(idx), int(lo), j.in[lo:hi]
+	return c, true
 }
 
 func (j *streamJob[A, R]) work(w *Worker) bool {
@@ -38,7 +83,7 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 	}
 	ran := false
 	for !j.stopped.Load() {
-		c, ok := j.queue.pop()
+		c, ok := j.take()
 		if !ok {
 			break
 		}
@@ -102,16 +147,19 @@ func (j *streamJob[A, R]) drive(src *source[A], size, maxChunks int, ordered boo
 	if ordered {
 		pending = make([]*chunk[A, R], maxChunks)
 	}
+	recycle := func(c *chunk[A, R]) { free = append(free, c) }
+	if j.selfFed() {
+		exhausted, outstanding = true, int(j.chunks)
+		recycle = func(c *chunk[A, R]) {
+			j.free.push(c) // never full: it holds maxChunks buffers at most
+		}
+	}
 	progress := false
 	give := func(c *chunk[A, R]) bool {
 		progress = true
 		outstanding--
-		if !c.ok {
-			free = append(free, c)
-			return false
-		}
-		ok := emit(c)
-		free = append(free, c)
+		ok := c.ok && emit(c)
+		recycle(c)
 		return ok
 	}
 	for {
@@ -164,6 +212,9 @@ func (j *streamJob[A, R]) drive(src *source[A], size, maxChunks int, ordered boo
 			if !give(c) {
 				return j.stopErr()
 			}
+		}
+		if progress && j.selfFed() {
+			j.pool.notify() // buffers came back: one wake-up per batch
 		}
 		if exhausted && outstanding == 0 {
 			return nil // every task ran and was handed out

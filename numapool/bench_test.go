@@ -1,0 +1,267 @@
+package numapool
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/numapool/numapool/topology"
+)
+
+// The baselines of DESIGN.md's "How we measure", run beside numapool in the
+// same benchmark so that figures compare as ratios (benchstat):
+//   - seq:       one goroutine, a plain loop;
+//   - handsplit: the ideal, the slice cut into one part per usable CPU,
+//     one goroutine each, joined with a WaitGroup;
+//   - chanpool:  a worker pool fed one task at a time through a buffered
+//     channel, the usual hand-written Go pool.
+// Each calls the task through a func value that the compiler cannot see
+// through, as numapool must: a library gets the task as a value and cannot
+// inline it. handsplit-inlined shows what inlining x*x into a hand-written
+// loop gains, for honesty; no pool can reach it.
+
+var benchSink []int
+
+func benchSquare(x int) int { return x * x }
+
+// opaqueSquare is benchSquare behind a variable, so calls through it are
+// not inlined.
+var opaqueSquare = benchSquare
+
+func benchInput(n int) []int {
+	in := make([]int, n)
+	for i := range in {
+		in[i] = i
+	}
+	return in
+}
+
+func handSplit(f func(int) int, in, out []int, parts int) {
+	var wg sync.WaitGroup
+	per := (len(in) + parts - 1) / parts
+	for lo := 0; lo < len(in); lo += per {
+		hi := min(lo+per, len(in))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				out[i] = f(in[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// chanPool is a plain buffered-channel worker pool.
+type chanPool struct {
+	tasks chan func()
+	wg    sync.WaitGroup
+}
+
+func newChanPool(workers int) *chanPool {
+	c := &chanPool{tasks: make(chan func(), 1024)}
+	for range workers {
+		c.wg.Go(func() {
+			for t := range c.tasks {
+				t()
+			}
+		})
+	}
+	return c
+}
+
+func (c *chanPool) close() { close(c.tasks); c.wg.Wait() }
+
+func (c *chanPool) mapInts(f func(int) int, in, out []int) {
+	var done sync.WaitGroup
+	done.Add(len(in))
+	for i := range in {
+		c.tasks <- func() { out[i] = f(in[i]); done.Done() }
+	}
+	done.Wait()
+}
+
+func usableCPUs(b *testing.B) int {
+	m, err := topology.Current()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m.Usable().Len()
+}
+
+// BenchmarkMapSquares is the first figure: Map of x*x over
+// 1,000,000 ints against the hand-split loop over the same CPUs.
+func BenchmarkMapSquares(b *testing.B) {
+	const n = 1_000_000
+	in := benchInput(n)
+	out := make([]int, n)
+	cpus := usableCPUs(b)
+	f := opaqueSquare
+	b.Run("seq", func(b *testing.B) {
+		for b.Loop() {
+			for i := range in {
+				out[i] = f(in[i])
+			}
+		}
+	})
+	b.Run("handsplit", func(b *testing.B) {
+		for b.Loop() {
+			handSplit(f, in, out, cpus)
+		}
+	})
+	b.Run("handsplit-inlined", func(b *testing.B) {
+		var wg sync.WaitGroup
+		for b.Loop() {
+			per := (n + cpus - 1) / cpus
+			for lo := 0; lo < n; lo += per {
+				hi := min(lo+per, n)
+				wg.Go(func() {
+					for i := lo; i < hi; i++ {
+						out[i] = in[i] * in[i]
+					}
+				})
+			}
+			wg.Wait()
+		}
+	})
+	// Map returns a new slice, so the like-for-like ideal allocates its
+	// output on every call too.
+	b.Run("handsplit-alloc", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			res := make([]int, n)
+			handSplit(f, in, res, cpus)
+			benchSink = res
+		}
+	})
+	b.Run("numapool-into", func(b *testing.B) {
+		p, err := New(KeepAlive(true))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Close()
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := MapInto(p, out, in, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, keep := range []bool{true, false} {
+		b.Run(fmt.Sprintf("numapool/keepalive=%v", keep), func(b *testing.B) {
+			p, err := New(KeepAlive(keep))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := Map(p, in, f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				benchSink = r
+			}
+		})
+	}
+}
+
+// BenchmarkMapChunk1 is the per-task overhead figure: chunk size 1 over
+// 100,000 ints against a buffered-channel pool doing the same.
+func BenchmarkMapChunk1(b *testing.B) {
+	const n = 100_000
+	in := benchInput(n)
+	out := make([]int, n)
+	cpus := usableCPUs(b)
+	b.Run("chanpool", func(b *testing.B) {
+		c := newChanPool(cpus)
+		defer c.close()
+		b.ReportAllocs()
+		for b.Loop() {
+			c.mapInts(opaqueSquare, in, out)
+		}
+	})
+	b.Run("numapool", func(b *testing.B) {
+		p, err := New(KeepAlive(true))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Close()
+		b.ReportAllocs()
+		for b.Loop() {
+			r, err := Map(p, in, opaqueSquare, ChunkSize(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchSink = r
+		}
+	})
+	b.Run("numapool-imap", func(b *testing.B) {
+		p, err := New(KeepAlive(true))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer p.Close()
+		b.ReportAllocs()
+		for b.Loop() {
+			for r, err := range IMap(p, in, opaqueSquare, ChunkSize(1)) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				out[0] = r
+			}
+		}
+	})
+}
+
+// BenchmarkMapSmall measures the fixed cost of one call: 64 tasks.
+func BenchmarkMapSmall(b *testing.B) {
+	in := benchInput(64)
+	for _, keep := range []bool{true, false} {
+		b.Run(fmt.Sprintf("keepalive=%v", keep), func(b *testing.B) {
+			p, err := New(KeepAlive(keep))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := Map(p, in, benchSquare)
+				if err != nil {
+					b.Fatal(err)
+				}
+				benchSink = r
+			}
+		})
+	}
+}
+
+// BenchmarkIdlePool reports the CPU time the whole process spends per
+// second while a pool sits idle (getrusage), as cpu-ms/idle-s.
+func BenchmarkIdlePool(b *testing.B) {
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := Map(p, benchInput(1000), benchSquare); err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	var total time.Duration
+	for b.Loop() {
+		before := cpuTime(b)
+		time.Sleep(time.Second)
+		total += cpuTime(b) - before
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "cpu-ms/idle-s")
+}
+
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
