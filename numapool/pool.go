@@ -27,11 +27,10 @@ type Pool struct {
 
 	slots []atomic.Pointer[Worker] // the live worker of each ID
 
-	mu     sync.Mutex
-	state  poolState
-	jobs   atomic.Pointer[[]job] // copy-on-write list of running calls
-	calls  sync.WaitGroup        // calls in flight
-	closed chan struct{}         // closed once every worker has ended
+	mu    sync.Mutex
+	state poolState
+	jobs  atomic.Pointer[[]job] // copy-on-write list of running calls
+	calls sync.WaitGroup        // calls in flight
 
 	epoch   atomic.Uint64 // bumped per call when workers do not persist
 	workGen atomic.Uint64 // bumped whenever new work is published
@@ -86,7 +85,6 @@ func New(opts ...Option) (*Pool, error) {
 	p := &Pool{
 		daemon:    cfg.daemon,
 		keepAlive: cfg.keepAlive,
-		closed:    make(chan struct{}),
 	}
 	if err := p.placeWorkers(m, &cfg, within); err != nil {
 		return nil, err
@@ -310,17 +308,6 @@ func (p *Pool) stopWorkers() {
 	p.quit.Store(true)
 	p.notify()
 	p.threads.Wait()
-	select {
-	case <-p.closed:
-	default:
-		p.mu.Lock()
-		select {
-		case <-p.closed:
-		default:
-			close(p.closed)
-		}
-		p.mu.Unlock()
-	}
 }
 
 // notify tells workers that new work was published: one atomic add, plus a

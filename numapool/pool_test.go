@@ -580,3 +580,25 @@ func TestContextCancelsTheCall(t *testing.T) {
 }
 
 func iterSeq(f func(yield func(int) bool)) func(yield func(int) bool) { return f }
+
+// Without KeepAlive, concurrent calls restart each worker's thread once per
+// call that begins, not each time the worker moves between calls.
+func TestFreshThreadsPerCallNotPerSwitch(t *testing.T) {
+	p := newPool(t, Workers(2))
+	var mu sync.Mutex
+	tids := map[int]bool{}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			_, err := MapFunc(p, slices.Collect(countTo(3000)), func(w *Worker, x int) (int, error) {
+				mu.Lock()
+				tids[csrc.ThreadID()] = true
+				mu.Unlock()
+				return x, nil
+			}, ChunkSize(1))
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, len(tids), 2*3, "2 workers, each restarted at most once per call begun")
+}

@@ -30,7 +30,8 @@ type Worker struct {
 	wake   chan struct{}
 
 	// Recycling.
-	epoch    uint64 // epoch of the first call served; 0 before any
+	born     uint64 // the newest call this thread may serve (pool epoch)
+	served   bool   // the thread has run a chunk
 	chunks   int    // chunks run under a lifespan since the thread started
 	retire   bool   // end this thread after the current chunk
 	rotation int    // where the next scan of the job list starts
@@ -70,6 +71,7 @@ func (p *Pool) startWorker(id int, started chan<- error) {
 		cpus: p.cpus[id],
 		node: p.nodes[id],
 		wake: make(chan struct{}, 1),
+		born: p.epoch.Load(),
 	}
 	p.threads.Add(1)
 	go w.run(started)
@@ -136,17 +138,16 @@ func (w *Worker) serve() (retire bool) {
 			w.rotation++
 			for k := range jobs {
 				j := jobs[(k+w.rotation)%len(jobs)]
-				b := j.base()
-				if b.epoch != 0 {
-					if w.epoch != 0 && w.epoch < b.epoch && j.pending() {
-						return true // fresh thread for a new call
+				if b := j.base(); b.epoch > w.born {
+					// A call that began after this thread did: a thread
+					// that has served calls hands over to a fresh one.
+					if w.served && j.pending() {
+						return true
 					}
+					w.born = b.epoch
 				}
 				if j.work(w) {
-					did = true
-					if w.epoch == 0 {
-						w.epoch = b.epoch
-					}
+					did, w.served = true, true
 				}
 				if w.retire {
 					return true
