@@ -115,15 +115,15 @@ func label(o *topology.Object) string {
 }
 
 // size prints bytes as lstopo does: in the largest binary unit (KB = 1024
-// bytes) that still shows at least 10 of it.
+// bytes) that still shows at least 10 of it, rounded to the nearest unit.
 func size(b uint64) string {
 	switch {
 	case b >= 10<<30:
-		return fmt.Sprintf("%dGB", b>>30)
+		return fmt.Sprintf("%dGB", (b+1<<29)>>30)
 	case b >= 10<<20:
-		return fmt.Sprintf("%dMB", b>>20)
+		return fmt.Sprintf("%dMB", (b+1<<19)>>20)
 	case b >= 10<<10:
-		return fmt.Sprintf("%dKB", b>>10)
+		return fmt.Sprintf("%dKB", (b+1<<9)>>10)
 	}
 	return fmt.Sprintf("%dB", b)
 }

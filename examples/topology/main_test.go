@@ -131,6 +131,8 @@ func TestErrors(t *testing.T) {
 func TestSize(t *testing.T) {
 	for b, want := range map[uint64]string{
 		512: "512B", 48 << 10: "48KB", 1 << 20: "1024KB", 32 << 20: "32MB", 7258 << 20: "7258MB", 64 << 30: "64GB",
+		// lstopo rounds to the nearest unit: 13.59 GiB prints as 14GB.
+		14590103552: "14GB", 14<<30 - 1<<29 - 1: "13GB",
 	} {
 		assert.Equal(t, want, size(b))
 	}
