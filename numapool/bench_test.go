@@ -265,3 +265,46 @@ func cpuTime(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// mix is a compute-bound task of about 60 ns: 64 rounds of xorshift.
+func mix(x int) int {
+	v := uint64(x) | 1
+	for range 64 {
+		v ^= v << 13
+		v ^= v >> 7
+		v ^= v << 17
+	}
+	return int(v)
+}
+
+var opaqueMix = mix
+
+// BenchmarkScaling runs a compute-bound task over 200,000 ints on 1, 2,
+// 4, ... workers up to the usable CPUs, against the hand-split loop on as
+// many goroutines. On a 2-CPU machine it shows little; run it where there
+// are more CPUs.
+func BenchmarkScaling(b *testing.B) {
+	const n = 200_000
+	in := benchInput(n)
+	out := make([]int, n)
+	cpus := usableCPUs(b)
+	for w := 1; w <= cpus; w *= 2 {
+		b.Run(fmt.Sprintf("handsplit/workers=%d", w), func(b *testing.B) {
+			for b.Loop() {
+				handSplit(opaqueMix, in, out, w)
+			}
+		})
+		b.Run(fmt.Sprintf("numapool/workers=%d", w), func(b *testing.B) {
+			p, err := New(Workers(w), KeepAlive(true))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			for b.Loop() {
+				if err := MapInto(p, out, in, opaqueMix); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
