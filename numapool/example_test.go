@@ -286,13 +286,13 @@ func ExampleMaxTasksActive() {
 		defer active.Add(-1)
 		return x * x
 	}
-	squares, err := numapool.Map(p, upTo(10_000), task,
-		numapool.IterableLen(10_000), numapool.ChunkSize(2), numapool.MaxTasksActive(8))
+	squares, err := numapool.Map(p, upTo(1_000), task,
+		numapool.IterableLen(1_000), numapool.ChunkSize(2), numapool.MaxTasksActive(8))
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(len(squares), squares[9_999], most.Load() <= 8)
-	// Output: 10000 99980001 true
+	fmt.Println(len(squares), squares[999], most.Load() <= 8)
+	// Output: 1000 998001 true
 }
 
 // WorkerLifespan ends a worker's thread after it has run that many chunks;
