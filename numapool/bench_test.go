@@ -308,3 +308,46 @@ func BenchmarkScaling(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFullMachine runs the compute-bound task on every usable CPU in
+// a few configurations, to tell where time goes when workers take all of
+// them: pinned or not, coarse or fine chunks, one CPU left free.
+func BenchmarkFullMachine(b *testing.B) {
+	const n = 200_000
+	in := benchInput(n)
+	out := make([]int, n)
+	cpus := usableCPUs(b)
+	b.Run("handsplit", func(b *testing.B) {
+		for b.Loop() {
+			handSplit(opaqueMix, in, out, cpus)
+		}
+	})
+	for _, c := range []struct {
+		name  string
+		opts  []Option
+		chunk int
+	}{
+		{"pinned", []Option{KeepAlive(true)}, 0},
+		{"unpinned", []Option{KeepAlive(true), Unpinned()}, 0},
+		{"pinned-fine", []Option{KeepAlive(true)}, n / (32 * cpus)},
+		{"unpinned-fine", []Option{KeepAlive(true), Unpinned()}, n / (32 * cpus)},
+		{"pinned-n-1", []Option{KeepAlive(true), Workers(max(1, cpus-1))}, 0},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p, err := New(c.opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			var opts []CallOption
+			if c.chunk > 0 {
+				opts = append(opts, ChunkSize(c.chunk))
+			}
+			for b.Loop() {
+				if err := MapInto(p, out, in, opaqueMix, opts...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

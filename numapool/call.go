@@ -178,9 +178,11 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		bufs := min(maxChunks, int(j.chunks))
 		j.free = newRing[*chunk[A, R]](max(1, bufs))
 		for range bufs {
-			j.free.push(&chunk[A, R]{res: make([]R, size)})
+			j.free.pushWait(&chunk[A, R]{res: make([]R, size)})
 		}
 	}
+	release := j.watch(cc.ctx) // before workers can see the job
+	defer release()
 	if err := p.beginCall(j); err != nil {
 		return err
 	}
@@ -190,8 +192,6 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		defer stop()
 		src.next = next
 	}
-	release := j.watch(cc.ctx)
-	defer release()
 	defer func() {
 		// However the call ends (done, error, early break, a panic in the
 		// loop body or the generator), no worker may touch it afterwards.

@@ -114,6 +114,11 @@ func (b *jobBase) watch(ctx context.Context) func() bool {
 	if ctx == nil || ctx.Done() == nil {
 		return func() bool { return true }
 	}
+	if ctx.Err() != nil {
+		// Already done: stop before any worker starts, rather than when
+		// AfterFunc's goroutine gets to run.
+		b.fail(context.Cause(ctx))
+	}
 	return context.AfterFunc(ctx, func() { b.fail(context.Cause(ctx)) })
 }
 

@@ -602,3 +602,21 @@ func TestFreshThreadsPerCallNotPerSwitch(t *testing.T) {
 	wg.Wait()
 	assert.LessOrEqual(t, len(tids), 2*3, "2 workers, each restarted at most once per call begun")
 }
+
+func TestCancelledContextRunsNothing(t *testing.T) {
+	p := newPool(t, Workers(2))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var ran atomic.Int64
+	task := func(x int) int { ran.Add(1); return x }
+	for range 50 {
+		_, err := Map(p, slices.Collect(countTo(1000)), task, Context(ctx))
+		require.ErrorIs(t, err, context.Canceled)
+		_, err = Map(p, countTo(1000), task, ChunkSize(10), Context(ctx))
+		require.ErrorIs(t, err, context.Canceled)
+		for _, err := range IMap(p, slices.Collect(countTo(1000)), task, Context(ctx)) {
+			require.ErrorIs(t, err, context.Canceled)
+		}
+	}
+	assert.Zero(t, ran.Load())
+}

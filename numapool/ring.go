@@ -2,6 +2,7 @@ package numapool
 
 import (
 	"math/bits"
+	"runtime"
 	"sync/atomic"
 )
 
@@ -50,7 +51,11 @@ func newRing[T any](capacity int) *ring[T] {
 	return r
 }
 
-// push appends v and reports whether there was room.
+// push appends v and reports whether there was room. A ring whose count of
+// values stays below its capacity can still be "full" for a moment: a
+// consumer that claimed the oldest slot and has not yet released it holds
+// that slot while others wrap around to it. Callers that must not lose v
+// use pushWait.
 func (r *ring[T]) push(v T) bool {
 	pos := r.tail.Load()
 	for {
@@ -96,6 +101,22 @@ func (r *ring[T]) pop() (v T, ok bool) {
 	}
 }
 
-// empty reports whether the ring looked empty at some instant during the
-// call; a concurrent push may make it non-empty right after.
-func (r *ring[T]) empty() bool { return r.head.Load() == r.tail.Load() }
+// pushWait appends v, waiting while the slot it needs is still held by a
+// consumer between its claim and its release (a few instructions, unless
+// that goroutine was descheduled in between). It spins, then yields.
+func (r *ring[T]) pushWait(v T) {
+	for try := 0; !r.push(v); try++ {
+		if try >= 64 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// empty reports whether no value was ready at the head at some instant
+// during the call: a value whose producer has claimed a slot but not yet
+// released it does not count. A concurrent push may make it non-empty right
+// after.
+func (r *ring[T]) empty() bool {
+	head := r.head.Load()
+	return r.slots[head&r.mask].seq.Load() != head+1
+}

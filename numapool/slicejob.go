@@ -75,12 +75,12 @@ func (j *sliceJob) work(w *Worker) bool {
 
 // runSlice runs j on p and waits for it.
 func runSlice(p *Pool, j *sliceJob, cc *callConfig) error {
+	release := j.watch(cc.ctx) // before workers can see the job
+	defer release()
 	if err := p.beginCall(j); err != nil {
 		return err
 	}
 	defer p.endCall(j)
-	release := j.watch(cc.ctx)
-	defer release()
 	p.notify()
 	j.wait(func() bool { return j.done.Load() == j.chunks || j.drained() })
 	if j.done.Load() == j.chunks {

@@ -64,7 +64,7 @@ func (j *streamJob[A, R]) take() (*chunk[A, R], bool) {
 	}
 	idx := j.next.Add(1) - 1
 	if idx >= j.chunks {
-		j.free.push(c)
+		j.free.pushWait(c)
 		return nil, false
 	}
 	lo := idx * j.size
@@ -89,7 +89,7 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 		}
 		ran = true
 		c.ok = j.run(w, c.args, c.res, c.start)
-		j.results.push(c) // never full: at most maxChunks are in flight
+		j.results.pushWait(c)
 		j.signal()
 		w.chunkDone(j.lifespan)
 		if w.retire {
@@ -151,7 +151,7 @@ func (j *streamJob[A, R]) drive(src *source[A], size, maxChunks int, ordered boo
 	if j.selfFed() {
 		exhausted, outstanding = true, int(j.chunks)
 		recycle = func(c *chunk[A, R]) {
-			j.free.push(c) // never full: it holds maxChunks buffers at most
+			j.free.pushWait(c)
 		}
 	}
 	progress := false
@@ -183,7 +183,7 @@ func (j *streamJob[A, R]) drive(src *source[A], size, maxChunks int, ordered boo
 			seq++
 			start += len(c.args)
 			outstanding++
-			j.queue.push(c) // never full: outstanding <= maxChunks
+			j.queue.pushWait(c)
 			fed = true
 		}
 		if fed {
