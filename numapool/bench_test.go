@@ -3,6 +3,7 @@ package numapool
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -332,8 +333,18 @@ func BenchmarkFullMachine(b *testing.B) {
 		{"pinned-fine", []Option{KeepAlive(true)}, n / (32 * cpus)},
 		{"unpinned-fine", []Option{KeepAlive(true), Unpinned()}, n / (32 * cpus)},
 		{"pinned-n-1", []Option{KeepAlive(true), Workers(max(1, cpus-1))}, 0},
+		{"pinned-channel", []Option{KeepAlive(true)}, 0},
+		{"pinned-futex", []Option{KeepAlive(true)}, 0},
+		{"unpinned-futex", []Option{KeepAlive(true), Unpinned()}, 0},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			switch {
+			case strings.HasSuffix(c.name, "futex"):
+				parking = parkFutex
+			case strings.HasSuffix(c.name, "channel"):
+				parking = parkChannel
+			}
+			defer func() { parking = parkAuto }()
 			p, err := New(c.opts...)
 			if err != nil {
 				b.Fatal(err)

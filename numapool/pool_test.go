@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -619,4 +621,40 @@ func TestCancelledContextRunsNothing(t *testing.T) {
 		}
 	}
 	assert.Zero(t, ran.Load())
+}
+
+// The futex parking mode (the default for large pools) does the same work
+// as channel parking, and its sleeping workers use no CPU.
+func TestFutexParking(t *testing.T) {
+	parking = parkFutex
+	p := newPool(t, Workers(3), KeepAlive(true))
+	parking = parkAuto
+	require.True(t, p.futex)
+	for range 20 {
+		r, err := Map(p, slices.Collect(countTo(1000)), square, ChunkSize(7))
+		require.NoError(t, err)
+		assert.Equal(t, squares(1000), r)
+		assert.Equal(t, squares(100), collect(t, IMap(p, countTo(100), square, ChunkSize(3))))
+	}
+	tids := threadsOfWorkers(t, p)
+	time.Sleep(200 * time.Millisecond)
+	for id, tid := range tids {
+		before := threadTicks(t, tid)
+		time.Sleep(300 * time.Millisecond)
+		assert.LessOrEqual(t, threadTicks(t, tid)-before, 1, "worker %d busy while parked on the futex", id)
+	}
+}
+
+func TestParkingModeChoice(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	assert.False(t, useFutex(2), "small pools park on channels")
+	assert.True(t, useFutex(max(procs, futexWorkers)), "many workers holding every P park on the futex")
+	if procs > futexWorkers {
+		assert.False(t, useFutex(procs-1), "a pool that leaves a P free parks on channels")
+	}
+	parking = parkChannel
+	assert.False(t, useFutex(64))
+	parking = parkFutex
+	assert.True(t, useFutex(1))
+	parking = parkAuto
 }

@@ -178,6 +178,19 @@ func (w *Worker) idle(gen uint64) {
 			}
 		}
 	}
+	if p.futex {
+		// Sleep on the pool's futex word. The notifier bumps the word after
+		// publishing work and before waking, so a wake-up cannot be lost:
+		// either this reads the new word (and the wait returns at once), or
+		// the check below sees the new work generation.
+		seq := p.wakeSeq.Load()
+		p.idle.Add(1)
+		if p.workGen.Load() == gen && !p.quit.Load() {
+			csrc.FutexWait(&p.wakeSeq, seq)
+		}
+		p.idle.Add(-1)
+		return
+	}
 	w.parked.Store(true)
 	p.idle.Add(1)
 	if p.workGen.Load() != gen || p.quit.Load() {
