@@ -228,6 +228,23 @@ func ExampleMapInto() {
 	// [0 2 4 6 8 10 12 14]
 }
 
+// ForEach runs tasks for their side effects: here each writes its own
+// slot of a slice, so no lock is needed.
+func ExampleForEach() {
+	p, err := numapool.New(numapool.Workers(4))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+
+	squares := make([]int, 10)
+	if err := numapool.ForEach(p, count(10), func(i int) { squares[i] = i * i }); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(squares)
+	// Output: [0 1 4 9 16 25 36 49 64 81]
+}
+
 // A generator has no length: without IterableLen or ChunkSize the call
 // fails, and the error names both fixes.
 func ExampleChunkSize() {

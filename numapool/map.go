@@ -43,6 +43,25 @@ func MapInto[A, R any](p *Pool, dst []R, src []A, f func(A) R, opts ...CallOptio
 	return mapSlice(p, src, dst[:len(src)], &cc, func(b *jobBase) runner[A, R] { return plainRunner(b, f) })
 }
 
+// ForEach calls f on every item of src on the pool's workers, for tasks
+// that work by side effect (writing into a shared array by index, say).
+// It costs what Map costs, less the result slice.
+func ForEach[A any, S Source[A]](p *Pool, src S, f func(A), opts ...CallOption) error {
+	_, err := mapEager(p, src, opts, func(b *jobBase) runner[A, struct{}] {
+		return plainRunner(b, func(a A) struct{} { f(a); return struct{}{} })
+	}, false)
+	return err
+}
+
+// ForEachFunc is ForEach for worker-aware tasks that may fail; the first
+// error ends the call with a *TaskError that wraps it.
+func ForEachFunc[A any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) error, opts ...CallOption) error {
+	_, err := mapEager(p, src, opts, func(b *jobBase) runner[A, struct{}] {
+		return funcRunner(b, func(w *Worker, a A) (struct{}, error) { return struct{}{}, f(w, a) })
+	}, false)
+	return err
+}
+
 // MapUnordered is Map without the promise of input order: over an
 // iter.Seq, results come in the order chunks finish (MPIRE's
 // map_unordered). Over a slice it costs the same as Map, and in practice

@@ -1,6 +1,8 @@
 package numapool
 
 import (
+	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"sort"
@@ -269,4 +271,28 @@ func TestAllocationsDoNotGrowWithTasks(t *testing.T) {
 		// Map allocates its result: one allocation either way.
 		assert.InDelta(t, small, large, 2, "%s: %v allocations for 1,000 tasks, %v for 100,000", k.name, small, large)
 	}
+}
+
+func TestForEach(t *testing.T) {
+	p := newPool(t, Workers(3))
+	out := make([]int, 200)
+	require.NoError(t, ForEach(p, slices.Collect(countTo(200)), func(i int) { out[i] = i * i }, ChunkSize(7)))
+	assert.Equal(t, squares(200), out)
+
+	clear(out)
+	require.NoError(t, ForEach(p, countTo(200), func(i int) { out[i] = i * i }, IterableLen(200)))
+	assert.Equal(t, squares(200), out)
+
+	perWorker := make([]int64, p.Workers())
+	err := ForEachFunc(p, slices.Collect(countTo(100)), func(w *Worker, x int) error {
+		perWorker[w.ID()] += int64(x) // each worker owns its slot
+		if x == 77 {
+			return fmt.Errorf("no 77")
+		}
+		return nil
+	}, ChunkSize(1))
+	var te *TaskError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, 77, te.Index)
+	require.NoError(t, ForEachFunc(p, []int{}, func(*Worker, int) error { return errors.New("never") }))
 }

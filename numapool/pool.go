@@ -215,8 +215,8 @@ func (p *Pool) SetSharedObjects(v any) { p.setShared(v) }
 // Workers returns the number of workers.
 func (p *Pool) Workers() int { return p.n }
 
-// CPUs returns the CPUs worker id is pinned to; the set is empty for an
-// unpinned pool.
+// CPUs returns the CPUs worker id (0 <= id < Workers()) is pinned to; the
+// set is empty for an unpinned pool. Another id panics.
 func (p *Pool) CPUs(id int) topology.CPUSet { return p.cpus[id] }
 
 // beginCall registers a call; the caller must call endCall after it.
