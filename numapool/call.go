@@ -132,19 +132,26 @@ func mapLazy[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(*
 			return
 		}
 		in, seq := input[A](src)
+		broke := false
 		err = stream(p, seq, in, &cc, mk, ordered, func(c *chunk[A, R]) bool {
 			for _, r := range c.res[:len(c.args)] {
 				if !yield(r, nil) {
+					broke = true
 					return false
 				}
 			}
 			return true
 		})
-		if err != nil {
-			yield(zero, err)
+		if err != nil && !broke {
+			yield(zero, err) // the loop may not be called again after it broke
 		}
 	}
 }
+
+// maxChunksInFlight bounds the chunks a streaming call keeps in flight,
+// whatever MaxTasksActive allows, so that a huge bound does not size huge
+// rings: 4096 chunks keep any number of workers busy.
+const maxChunksInFlight = 4096
 
 // stream runs a call through a streamJob; emit gets each finished chunk
 // and returns false to end the call early (then stream returns nil).
@@ -165,21 +172,24 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 	if err != nil {
 		return err
 	}
-	maxChunks := max(1, maxActive/size)
-	j := &streamJob[A, R]{
-		queue:   newRing[*chunk[A, R]](maxChunks),
-		results: newRing[*chunk[A, R]](maxChunks),
+	// The rings and the reorder array have one slot per chunk in flight:
+	// no more than the call has, and no more than maxChunksInFlight.
+	maxChunks := min(max(1, maxActive/size), maxChunksInFlight)
+	if n >= 0 {
+		maxChunks = min(maxChunks, max(1, (n+size-1)/size))
 	}
+	j := &streamJob[A, R]{results: newRing[*chunk[A, R]](maxChunks)}
 	j.init(p, cc)
 	j.run = mk(&j.jobBase)
 	if seq == nil {
 		j.in, j.size = in, int64(size)
 		j.chunks = int64((len(in) + size - 1) / size)
-		bufs := min(maxChunks, int(j.chunks))
-		j.free = newRing[*chunk[A, R]](max(1, bufs))
-		for range bufs {
+		j.free = newRing[*chunk[A, R]](maxChunks)
+		for range maxChunks {
 			j.free.pushWait(&chunk[A, R]{res: make([]R, size)})
 		}
+	} else {
+		j.queue = newRing[*chunk[A, R]](maxChunks)
 	}
 	release := j.watch(cc.ctx) // before workers can see the job
 	defer release()

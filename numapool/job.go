@@ -25,8 +25,10 @@ type jobBase struct {
 	lifespan int
 	shared   *sharedObjects
 
-	stopped atomic.Bool  // no new chunk may start
-	inside  atomic.Int32 // workers inside work()
+	stopped atomic.Bool // no new chunk may start; read by every worker
+	_       cacheLinePad
+	inside  atomic.Int32 // workers inside work(); written on every visit
+	_       cacheLinePad
 
 	errMu sync.Mutex
 	err   error

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -295,4 +296,38 @@ func TestForEach(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, 77, te.Index)
 	require.NoError(t, ForEachFunc(p, []int{}, func(*Worker, int) error { return errors.New("never") }))
+}
+
+// Breaking out of an IMap loop after a task failed must not call the loop
+// body again with the error (a range-over-func panic).
+func TestIMapBreakAfterFailureDoesNotCallTheLoopAgain(t *testing.T) {
+	p := newPool(t, Workers(2))
+	boom := errors.New("boom")
+	for range 20 {
+		n := 0
+		for r, err := range IMapFunc(p, slices.Collect(countTo(1000)), func(_ *Worker, x int) (int, error) {
+			if x == 0 {
+				time.Sleep(200 * time.Microsecond)
+				return 0, nil
+			}
+			return 0, boom
+		}, ChunkSize(1)) {
+			n++
+			if err == nil {
+				assert.Equal(t, 0, r)
+			}
+			break
+		}
+		assert.Equal(t, 1, n)
+	}
+}
+
+// A huge MaxTasksActive does not size huge buffers.
+func TestHugeMaxTasksActive(t *testing.T) {
+	p := newPool(t, Workers(2))
+	r, err := Map(p, countTo(3), square, ChunkSize(1), MaxTasksActive(1<<62))
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 1, 4}, r)
+	assert.Equal(t, squares(50), collect(t, IMap(p, slices.Collect(countTo(50)), square, ChunkSize(2), MaxTasksActive(1<<62))))
+	assert.Equal(t, squares(5000), collect(t, IMap(p, countTo(5000), square, ChunkSize(1), MaxTasksActive(1<<40))))
 }

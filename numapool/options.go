@@ -170,7 +170,8 @@ func IterableLen(n int) CallOption {
 // MaxTasksActive bounds the tasks taken from the input and not yet
 // finished (for ordered lazy calls: not yet handed to the loop). The default
 // is 2 x workers x chunk size, so that a generator of a billion items runs in
-// flat memory. It must be at least the chunk size.
+// flat memory. It must be at least the chunk size. Calls over an iter.Seq
+// and lazy calls also keep at most 4096 chunks in flight.
 func MaxTasksActive(n int) CallOption {
 	return func(c *callConfig) error {
 		if n <= 0 {
@@ -181,9 +182,10 @@ func MaxTasksActive(n int) CallOption {
 	}
 }
 
-// WorkerLifespan makes a worker end its thread after it has run n chunks of
-// this call; a fresh thread with the same worker ID and CPUs takes over.
-// Zero, the default, means no limit.
+// WorkerLifespan makes a worker end its thread once it has run n chunks of
+// calls that set a lifespan, counted since the thread started (with
+// KeepAlive, across calls); a fresh thread with the same worker ID and CPUs
+// takes over. Zero, the default, means no limit.
 func WorkerLifespan(n int) CallOption {
 	return func(c *callConfig) error {
 		if n < 0 {

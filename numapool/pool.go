@@ -382,6 +382,11 @@ func currentWorker() *Worker {
 	if liveWorkers.n.Load() == 0 {
 		return nil
 	}
+	// Stay on this thread between reading its id and the lookup: otherwise
+	// a new worker could lock the thread this goroutine just left, and its
+	// id would name that worker. A worker is locked already; this nests.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	w, _ := liveWorkers.m.Load(csrc.ThreadID())
 	if w == nil {
 		return nil

@@ -658,3 +658,56 @@ func TestParkingModeChoice(t *testing.T) {
 	assert.True(t, useFutex(1))
 	parking = parkAuto
 }
+
+// Without KeepAlive, a thread that served a call never serves a call that
+// began after it, even when that call has no work ready at first.
+func TestOldThreadNeverServesANewerCall(t *testing.T) {
+	p := newPool(t, Workers(1))
+	record := func(set *sync.Map) func(x int) int {
+		return func(x int) int { set.Store(csrc.ThreadID(), true); return x }
+	}
+	var aTids, bTids sync.Map
+	aStarted := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		slow := func(yield func(int) bool) {
+			for i := range 30 {
+				time.Sleep(time.Millisecond)
+				if !yield(i) {
+					return
+				}
+			}
+		}
+		var once sync.Once
+		recordA := record(&aTids)
+		taskA := func(x int) int {
+			r := recordA(x)
+			once.Do(func() { close(aStarted) })
+			return r
+		}
+		for _, err := range IMap(p, iterSeq(slow), taskA, ChunkSize(1)) {
+			assert.NoError(t, err)
+		}
+	})
+	<-aStarted
+	// The threads that served A before B began; later threads may serve both.
+	before := map[any]bool{}
+	aTids.Range(func(tid, _ any) bool { before[tid] = true; return true })
+	late := func(yield func(int) bool) {
+		time.Sleep(20 * time.Millisecond)
+		for i := range 50 {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	for _, err := range IMap(p, iterSeq(late), record(&bTids), ChunkSize(1)) {
+		require.NoError(t, err)
+	}
+	wg.Wait()
+	require.NotEmpty(t, before)
+	bTids.Range(func(tid, _ any) bool {
+		assert.False(t, before[tid], "thread %v served call A and then call B, which began after it", tid)
+		return true
+	})
+}

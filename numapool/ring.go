@@ -37,11 +37,12 @@ type ringSlot[T any] struct {
 	val T
 }
 
-// newRing returns a ring holding at least capacity values (rounded up to a
-// power of two).
+// newRing returns a ring holding at least capacity values, rounded up to a
+// power of two and to at least 2: with one slot, "holds the value for pos"
+// and "free for pos+1" would be the same sequence number.
 func newRing[T any](capacity int) *ring[T] {
-	size := uint64(1)
-	if capacity > 1 {
+	size := uint64(2)
+	if capacity > 2 {
 		size = 1 << bits.Len64(uint64(capacity-1))
 	}
 	r := &ring[T]{mask: size - 1, slots: make([]ringSlot[T], size)}

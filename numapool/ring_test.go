@@ -101,3 +101,15 @@ func TestRingStress(t *testing.T) {
 		require.Equal(t, int32(1), n, "value %d seen %d times", v, n)
 	}
 }
+
+func TestRingHasAtLeastTwoSlots(t *testing.T) {
+	r := newRing[int](1)
+	require.True(t, r.push(1))
+	require.True(t, r.push(2))
+	assert.False(t, r.push(3), "a full ring refuses, never overwrites")
+	for _, want := range []int{1, 2} {
+		v, ok := r.pop()
+		require.True(t, ok)
+		assert.Equal(t, want, v)
+	}
+}

@@ -44,8 +44,7 @@ func (j *sliceJob) work(w *Worker) bool {
 		return false
 	}
 	for !j.stopped.Load() {
-		if j.limit && j.credit.Add(-j.size) < 0 {
-			j.credit.Add(j.size)
+		if j.limit && !j.takeCredit() {
 			break
 		}
 		c := j.next.Add(1) - 1
@@ -71,6 +70,21 @@ func (j *sliceJob) work(w *Worker) bool {
 		}
 	}
 	return ran > 0
+}
+
+// takeCredit takes a chunk's worth of MaxTasksActive credit if there is
+// that much. It never lowers the count on failure, so a worker that finds
+// too little cannot make another worker see too little as well.
+func (j *sliceJob) takeCredit() bool {
+	for {
+		c := j.credit.Load()
+		if c < j.size {
+			return false
+		}
+		if j.credit.CompareAndSwap(c, c-j.size) {
+			return true
+		}
+	}
 }
 
 // runSlice runs j on p and waits for it.

@@ -88,8 +88,16 @@ func (w *Worker) run(started chan<- error) {
 			p.threads.Done()
 			if started != nil {
 				started <- err
-			} else {
-				p.startErr.CompareAndSwap(nil, &err)
+				return
+			}
+			// A replacement that cannot pin leaves its ID without a
+			// thread: fail the calls in flight rather than let them wait
+			// for it, and refuse later calls (beginCall).
+			p.startErr.CompareAndSwap(nil, &err)
+			if list := p.jobs.Load(); list != nil {
+				for _, j := range *list {
+					j.base().fail(err)
+				}
 			}
 			return
 		}
@@ -140,9 +148,13 @@ func (w *Worker) serve() (retire bool) {
 				j := jobs[(k+w.rotation)%len(jobs)]
 				if b := j.base(); b.epoch > w.born {
 					// A call that began after this thread did: a thread
-					// that has served calls hands over to a fresh one.
-					if w.served && j.pending() {
-						return true
+					// that has served calls hands over to a fresh one when
+					// the call has work, and never serves it itself.
+					if w.served {
+						if j.pending() {
+							return true
+						}
+						continue
 					}
 					w.born = b.epoch
 				}
