@@ -83,6 +83,17 @@ func (c *chanPool) mapInts(f func(int) int, in, out []int) {
 	done.Wait()
 }
 
+// benchPool starts a pool for a benchmark and closes it when it ends.
+func benchPool(b *testing.B, opts ...Option) *Pool {
+	b.Helper()
+	p, err := New(opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	return p
+}
+
 func usableCPUs(b *testing.B) int {
 	m, err := topology.Current()
 	if err != nil {
@@ -137,11 +148,7 @@ func BenchmarkMapSquares(b *testing.B) {
 		}
 	})
 	b.Run("numapool-into", func(b *testing.B) {
-		p, err := New(KeepAlive(true))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer p.Close()
+		p := benchPool(b, KeepAlive(true))
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := MapInto(p, out, in, f); err != nil {
@@ -151,11 +158,7 @@ func BenchmarkMapSquares(b *testing.B) {
 	})
 	for _, keep := range []bool{true, false} {
 		b.Run(fmt.Sprintf("numapool/keepalive=%v", keep), func(b *testing.B) {
-			p, err := New(KeepAlive(keep))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
+			p := benchPool(b, KeepAlive(keep))
 			b.ReportAllocs()
 			for b.Loop() {
 				r, err := Map(p, in, f)
@@ -184,11 +187,7 @@ func BenchmarkMapChunk1(b *testing.B) {
 		}
 	})
 	b.Run("numapool", func(b *testing.B) {
-		p, err := New(KeepAlive(true))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer p.Close()
+		p := benchPool(b, KeepAlive(true))
 		b.ReportAllocs()
 		for b.Loop() {
 			r, err := Map(p, in, opaqueSquare, ChunkSize(1))
@@ -199,11 +198,7 @@ func BenchmarkMapChunk1(b *testing.B) {
 		}
 	})
 	b.Run("numapool-imap", func(b *testing.B) {
-		p, err := New(KeepAlive(true))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer p.Close()
+		p := benchPool(b, KeepAlive(true))
 		b.ReportAllocs()
 		for b.Loop() {
 			for r, err := range IMap(p, in, opaqueSquare, ChunkSize(1)) {
@@ -221,11 +216,7 @@ func BenchmarkMapSmall(b *testing.B) {
 	in := benchInput(64)
 	for _, keep := range []bool{true, false} {
 		b.Run(fmt.Sprintf("keepalive=%v", keep), func(b *testing.B) {
-			p, err := New(KeepAlive(keep))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
+			p := benchPool(b, KeepAlive(keep))
 			b.ReportAllocs()
 			for b.Loop() {
 				r, err := Map(p, in, benchSquare)
@@ -241,11 +232,7 @@ func BenchmarkMapSmall(b *testing.B) {
 // BenchmarkIdlePool reports the CPU time the whole process spends per
 // second while a pool sits idle (getrusage), as cpu-ms/idle-s.
 func BenchmarkIdlePool(b *testing.B) {
-	p, err := New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
+	p := benchPool(b)
 	if _, err := Map(p, benchInput(1000), benchSquare); err != nil {
 		b.Fatal(err)
 	}
@@ -296,11 +283,7 @@ func BenchmarkScaling(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("numapool/workers=%d", w), func(b *testing.B) {
-			p, err := New(Workers(w), KeepAlive(true))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
+			p := benchPool(b, Workers(w), KeepAlive(true))
 			for b.Loop() {
 				if err := MapInto(p, out, in, opaqueMix); err != nil {
 					b.Fatal(err)
@@ -345,11 +328,7 @@ func BenchmarkFullMachine(b *testing.B) {
 				parking = parkChannel
 			}
 			defer func() { parking = parkAuto }()
-			p, err := New(c.opts...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
+			p := benchPool(b, c.opts...)
 			var opts []CallOption
 			if c.chunk > 0 {
 				opts = append(opts, ChunkSize(c.chunk))

@@ -18,7 +18,13 @@ type runner[A, R any] func(w *Worker, in []A, out []R, base int) bool
 
 const checkEvery = 64
 
-func plainRunner[A, R any](b *jobBase, f func(A) R) runner[A, R] {
+// block runs the tasks of one block, keeping *cur at the index (within the
+// chunk) of the task it is running, and returns the first task error.
+type block[A, R any] func(w *Worker, in []A, out []R, base int, cur *int) error
+
+// chunkRunner wraps a block function into a runner: blocks of 64 tasks,
+// a stop check between them, and the recovery that names a failed task.
+func chunkRunner[A, R any](b *jobBase, run block[A, R]) runner[A, R] {
 	return func(w *Worker, in []A, out []R, base int) bool {
 		cur, ended := 0, false
 		defer func() {
@@ -29,37 +35,7 @@ func plainRunner[A, R any](b *jobBase, f func(A) R) runner[A, R] {
 		out = out[:len(in)]
 		for lo := 0; lo < len(in); lo += checkEvery {
 			hi := min(lo+checkEvery, len(in))
-			plainBlock(f, in[lo:hi], out[lo:hi], lo, &cur)
-			if hi < len(in) && b.stopped.Load() {
-				ended = true
-				return false
-			}
-		}
-		ended = true
-		return true
-	}
-}
-
-func plainBlock[A, R any](f func(A) R, in []A, out []R, base int, cur *int) {
-	out = out[:len(in)]
-	for i := range in {
-		*cur = base + i
-		out[i] = f(in[i])
-	}
-}
-
-func funcRunner[A, R any](b *jobBase, f func(*Worker, A) (R, error)) runner[A, R] {
-	return func(w *Worker, in []A, out []R, base int) bool {
-		cur, ended := 0, false
-		defer func() {
-			if !ended {
-				b.taskFailed(w, base+cur, in[cur], recovered(recover()))
-			}
-		}()
-		out = out[:len(in)]
-		for lo := 0; lo < len(in); lo += checkEvery {
-			hi := min(lo+checkEvery, len(in))
-			if err := funcBlock(w, f, in[lo:hi], out[lo:hi], lo, &cur); err != nil {
+			if err := run(w, in[lo:hi], out[lo:hi], lo, &cur); err != nil {
 				ended = true
 				b.taskFailed(w, base+cur, in[cur], err)
 				return false
@@ -74,15 +50,28 @@ func funcRunner[A, R any](b *jobBase, f func(*Worker, A) (R, error)) runner[A, R
 	}
 }
 
-func funcBlock[A, R any](w *Worker, f func(*Worker, A) (R, error), in []A, out []R, base int, cur *int) error {
-	out = out[:len(in)]
-	for i := range in {
-		*cur = base + i
-		r, err := f(w, in[i])
-		if err != nil {
-			return err
+func plainRunner[A, R any](b *jobBase, f func(A) R) runner[A, R] {
+	return chunkRunner(b, func(_ *Worker, in []A, out []R, base int, cur *int) error {
+		out = out[:len(in)]
+		for i := range in {
+			*cur = base + i
+			out[i] = f(in[i])
 		}
-		out[i] = r
-	}
-	return nil
+		return nil
+	})
+}
+
+func funcRunner[A, R any](b *jobBase, f func(*Worker, A) (R, error)) runner[A, R] {
+	return chunkRunner(b, func(w *Worker, in []A, out []R, base int, cur *int) error {
+		out = out[:len(in)]
+		for i := range in {
+			*cur = base + i
+			r, err := f(w, in[i])
+			if err != nil {
+				return err
+			}
+			out[i] = r
+		}
+		return nil
+	})
 }
