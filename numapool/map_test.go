@@ -197,6 +197,8 @@ func TestNewOptionErrors(t *testing.T) {
 		{[]Option{Workers(-2)}, "Workers(-2)"},
 		{[]Option{CPUIDs()}, "at least one CPU"},
 		{[]Option{CPUIDs(-1)}, "negative"},
+		{[]Option{CPUIDs(1 << 40)}, "usable CPUs are"},
+		{[]Option{CPUIDs(1_000_000_000)}, "1000000000"},
 		{[]Option{CPUSets()}, "at least one CPU set"},
 		{[]Option{Workers(3), CPUIDs(0, 0)}, "2 CPU entries for 3 workers"},
 		{[]Option{CPUIDs(0), Unpinned()}, "cannot be combined"},

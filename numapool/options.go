@@ -13,6 +13,7 @@ type Option func(*poolConfig) error
 type poolConfig struct {
 	workers   int // 0: one per usable CPU
 	cpuIDs    []topology.CPUSet
+	rawIDs    []int // CPUIDs as given, checked against the machine in New
 	placement *topology.Placement
 	unpinned  bool
 	daemon    bool
@@ -44,13 +45,9 @@ func CPUIDs(ids ...int) Option {
 		if len(ids) == 0 {
 			return fmt.Errorf("numapool: CPUIDs needs at least one CPU id")
 		}
-		c.cpuIDs = c.cpuIDs[:0]
-		for _, id := range ids {
-			if id < 0 {
-				return fmt.Errorf("numapool: CPUIDs: CPU id %d is negative; CPU ids are Linux CPU numbers 0, 1, ...", id)
-			}
-			c.cpuIDs = append(c.cpuIDs, topology.NewCPUSet(id))
-		}
+		// Kept as numbers until New checks them against the machine: a CPU
+		// set sized by an absurd id would be allocated before the check.
+		c.cpuIDs, c.rawIDs = nil, append([]int(nil), ids...)
 		return nil
 	}
 }
@@ -68,7 +65,7 @@ func CPUSets(sets ...topology.CPUSet) Option {
 				return fmt.Errorf("numapool: CPUSets: set %d is empty; give each worker at least one CPU", i)
 			}
 		}
-		c.cpuIDs = append(c.cpuIDs[:0], sets...)
+		c.cpuIDs, c.rawIDs = append([]topology.CPUSet(nil), sets...), nil
 		return nil
 	}
 }

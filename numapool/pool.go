@@ -119,6 +119,12 @@ func New(opts ...Option) (*Pool, error) {
 // placeWorkers decides the number of workers and the CPUs of each.
 func (p *Pool) placeWorkers(m *topology.Machine, cfg *poolConfig, within topology.CPUSet) error {
 	n := cfg.workers
+	for _, id := range cfg.rawIDs {
+		if err := m.CheckCPU(id); err != nil {
+			return fmt.Errorf("numapool: CPUIDs: %w", err)
+		}
+		cfg.cpuIDs = append(cfg.cpuIDs, topology.NewCPUSet(id))
+	}
 	switch {
 	case len(cfg.cpuIDs) > 0:
 		if cfg.unpinned || cfg.placement != nil {

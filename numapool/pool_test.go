@@ -40,6 +40,15 @@ func TestDefaultPoolHasOneWorkerPerUsableCPU(t *testing.T) {
 	cpus := usable(t)
 	p := newPool(t)
 	assert.Equal(t, cpus.Len(), p.Workers())
+	m, err := topology.Current()
+	require.NoError(t, err)
+	nodes, err := MapFunc(p, slices.Collect(countTo(4*p.Workers())), func(w *Worker, _ int) ([2]int, error) {
+		return [2]int{w.Node(), m.NodeOf(csrc.CurrentCPU())}, nil
+	}, ChunkSize(1))
+	require.NoError(t, err)
+	for _, n := range nodes {
+		assert.Equal(t, n[1], n[0], "Worker.Node is the node of the CPU the task runs on")
+	}
 	seen := topology.CPUSet{}
 	for id := range p.Workers() {
 		assert.Equal(t, 1, p.CPUs(id).Len(), "default placement pins each worker to one CPU")

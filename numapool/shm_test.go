@@ -54,3 +54,17 @@ func TestSharedReplicatedArrayIsNodeLocal(t *testing.T) {
 		assert.Equal(t, src[[]int{0, 1, 2, 3, 100, 4095}[k]], s.val)
 	}
 }
+
+// Each worker's shared objects come from ForNode of that worker's node,
+// whatever the nodes are (checked on a made-up layout, since this machine
+// may have one node).
+func TestSharedObjectsResolvePerWorkerNode(t *testing.T) {
+	p := &Pool{n: 4, nodes: []int{0, 3, 1, 3}}
+	obj := &perNode{}
+	p.setShared(obj)
+	got := p.shared.Load().perWorker
+	assert.Equal(t, []any{"copy-of-node-0", "copy-of-node-3", "copy-of-node-1", "copy-of-node-3"}, got)
+
+	p.setShared(42)
+	assert.Equal(t, []any{42, 42, 42, 42}, p.shared.Load().perWorker, "other values reach every worker as they are")
+}

@@ -35,8 +35,9 @@ func ExampleNew_pointers() {
 }
 
 // Bind places every page on one node before any is touched; Stat reads back
-// what the kernel did. The figures depend on the machine, so this example
-// prints nothing checked.
+// what the kernel did: here, that all 32 MiB are resident, all on node 0.
+// (Stat also says which page kind the mapping got, which depends on the
+// machine.)
 func ExampleArray_Stat() {
 	a, err := shm.New[float64](4<<20, shm.Bind(0))
 	if err != nil {
@@ -47,8 +48,8 @@ func ExampleArray_Stat() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("kind %v, %d of %d bytes in huge pages, placement %v, bytes per node %v\n",
-		st.Kind, st.Huge, st.Bytes, st.Placement, st.NodeBytes)
+	fmt.Println(st.Bytes == 32<<20, st.Resident == st.Bytes, st.NodeBytes[0] == st.Bytes)
+	// Output: true true true
 }
 
 // A copy on every node; each worker reads the one on its own node.

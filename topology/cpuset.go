@@ -86,6 +86,10 @@ func parseCPU(s string) (int, error) {
 	if s == "" {
 		return 0, fmt.Errorf("missing CPU number")
 	}
+	if s[0] < '0' || s[0] > '9' {
+		// Atoi would take "+1", and "0--2" would read as 0 to -2.
+		return 0, fmt.Errorf("%q is not a CPU number (digits only)", s)
+	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a CPU number", s)

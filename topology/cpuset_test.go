@@ -41,6 +41,8 @@ func TestParseCPUListErrors(t *testing.T) {
 		"99999":   `"99999"`,
 		"1-2-3":   `"1-2-3"`,
 		"0,1.5,2": `"1.5"`,
+		"+1":      `"+1" is not a CPU number (digits only)`,
+		"0--2":    `"-2" is not a CPU number (digits only)`,
 	} {
 		_, err := ParseCPUList(in)
 		require.Error(t, err, in)

@@ -18,7 +18,7 @@ func ExampleParseCPUList() {
 	fmt.Println(err)
 	// Output:
 	// 7 [0 1 2 3 8 10 11] 00000d0f
-	// topology: bad CPU list "0-3,x": part "x": "x" is not a CPU number
+	// topology: bad CPU list "0-3,x": part "x": "x" is not a CPU number (digits only)
 }
 
 func ExampleParseCPUMask() {
