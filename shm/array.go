@@ -47,7 +47,7 @@ func New[T any](n int, opts ...Option) (*Array[T], error) {
 	if err != nil {
 		return nil, err
 	}
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func TestNewStructElements(t *testing.T) {
 }
 
 func TestNewRejectsBadArguments(t *testing.T) {
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	require.NoError(t, err)
 	missing := ni.online[len(ni.online)-1] + 1
 	for _, tc := range []struct {
@@ -90,7 +90,7 @@ func TestNewRejectsBadArguments(t *testing.T) {
 }
 
 func TestNewMissingNodeListsTheNodes(t *testing.T) {
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	require.NoError(t, err)
 	missing := ni.online[len(ni.online)-1] + 5
 	_, err = New[float64](10, Bind(missing))

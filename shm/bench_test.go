@@ -40,7 +40,7 @@ func mix(x uint64) uint64 {
 func readArrays(b *testing.B) (thp, normal *Array[uint64], heap []uint64) {
 	b.Helper()
 	n := benchBytes(b) / 8
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func BenchmarkGarbageBesideBigArray(b *testing.B) {
 						heap[i] = 1
 					}
 				} else {
-					ni, err := readNodes(sysNodes)
+					ni, err := machineNodes()
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -13,7 +13,7 @@ import (
 // firstNode is the lowest node with memory.
 func firstNode(t *testing.T) int {
 	t.Helper()
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	require.NoError(t, err)
 	return ni.memory[0]
 }

@@ -1,102 +1,57 @@
 package shm
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/numapool/numapool/topology"
 )
 
-// sysNodes is where Linux describes its NUMA nodes.
-const sysNodes = "/sys/devices/system/node"
-
-// nodeInfo is what sysfs says about the machine's NUMA nodes.
+// nodeInfo is what the topology layer says about the NUMA nodes this
+// process may place pages on.
 type nodeInfo struct {
 	online   []int         // sorted
 	memory   []int         // sorted; the nodes pages can be placed on
 	distance map[int][]int // node -> distances to each online node, in online order
 }
 
-// readNodes reads the node lists under root (sysNodes outside tests). A
-// kernel without NUMA support has no such folder: that is one node, 0.
-func readNodes(root string) (nodeInfo, error) {
-	online, err := readNodeList(filepath.Join(root, "online"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nodeInfo{online: []int{0}, memory: []int{0}}, nil
-	}
+// machineNodes returns the nodes of the machine this process runs on.
+func machineNodes() (nodeInfo, error) {
+	m, err := topology.Current()
 	if err != nil {
-		return nodeInfo{}, err
+		return nodeInfo{}, fmt.Errorf("shm: reading this machine's NUMA nodes: %w", err)
 	}
-	memory, err := readNodeList(filepath.Join(root, "has_memory"))
-	if errors.Is(err, fs.ErrNotExist) {
-		memory, err = online, nil // kernels before 2.6.35 have no has_memory
-	}
-	if err != nil {
-		return nodeInfo{}, err
-	}
-	info := nodeInfo{online: online, memory: memory, distance: map[int][]int{}}
-	for _, n := range online {
-		b, err := os.ReadFile(filepath.Join(root, "node"+strconv.Itoa(n), "distance"))
-		if err != nil {
-			continue // distances only refine the choice of a nearest replica
+	return nodesOf(m), nil
+}
+
+// nodesOf lists m's nodes (those this process may allocate from), the ones
+// with memory, and the kernel's distances between them. A node with no
+// memory figure at all (a kernel without NUMA, say) counts as having
+// memory, so that node 0 always exists.
+func nodesOf(m *topology.Machine) nodeInfo {
+	ni := nodeInfo{distance: map[int][]int{}}
+	for _, n := range m.Nodes() {
+		ni.online = append(ni.online, n.OSIndex)
+		if n.Memory > 0 {
+			ni.memory = append(ni.memory, n.OSIndex)
 		}
-		var d []int
-		for _, f := range strings.Fields(string(b)) {
-			v, err := strconv.Atoi(f)
-			if err != nil {
-				d = nil
+	}
+	if len(ni.memory) == 0 {
+		ni.memory = slices.Clone(ni.online)
+	}
+	for _, a := range ni.online {
+		row := make([]int, len(ni.online))
+		for i, b := range ni.online {
+			if row[i] = m.Distance(a, b); row[i] < 0 {
+				row = nil // distances only refine the choice of a nearest replica
 				break
 			}
-			d = append(d, v)
 		}
-		if len(d) == len(online) {
-			info.distance[n] = d
-		}
-	}
-	return info, nil
-}
-
-// readNodeList parses a sysfs list such as "0-3,8,10-11".
-func readNodeList(path string) ([]int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	nodes, err := parseList(strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("shm: reading %s: %w", path, err)
-	}
-	return nodes, nil
-}
-
-func parseList(s string) ([]int, error) {
-	var out []int
-	if s == "" {
-		return out, nil
-	}
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(lo)
-		if err != nil || a < 0 {
-			return nil, fmt.Errorf("bad list entry %q", part)
-		}
-		z := a
-		if isRange {
-			z, err = strconv.Atoi(hi)
-			if err != nil || z < a {
-				return nil, fmt.Errorf("bad list entry %q", part)
-			}
-		}
-		for n := a; n <= z; n++ {
-			out = append(out, n)
+		if row != nil {
+			ni.distance[a] = row
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	return ni
 }
 
 // check returns a clear error for a node that cannot hold pages.

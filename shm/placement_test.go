@@ -16,7 +16,7 @@ import (
 
 func memoryNodes(t *testing.T) []int {
 	t.Helper()
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	require.NoError(t, err)
 	return ni.memory
 }

@@ -40,7 +40,7 @@ func NewReplicated[T any](n int, nodes []int, opts ...Option) (*Replicated[T], e
 		return nil, fmt.Errorf("shm: NewReplicated binds each copy to its node, so it takes no Placement (got %v); "+
 			"list the nodes instead", c.place)
 	}
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func TestReplicatedUnknownNodeFallsBackToFirstCopy(t *testing.T) {
 
 func TestReplicatedNodeWithoutCopyGetsNearest(t *testing.T) {
 	nodes := needNodes(t, 2)
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	require.NoError(t, err)
 	r := newReplicated(t, 100, nodes[:1])
 	for _, node := range ni.online {
@@ -87,7 +87,7 @@ func TestReplicatedLoad(t *testing.T) {
 }
 
 func TestNewReplicatedRejectsBadArguments(t *testing.T) {
-	ni, err := readNodes(sysNodes)
+	ni, err := machineNodes()
 	require.NoError(t, err)
 	missing := ni.online[len(ni.online)-1] + 1
 	for _, tc := range []struct {
