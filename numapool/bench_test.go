@@ -341,3 +341,18 @@ func BenchmarkFullMachine(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIMapChunk1FreeP is the lazy chunk-size-1 call on a pool that
+// leaves the caller a P of its own (one worker fewer than GOMAXPROCS).
+func BenchmarkIMapChunk1FreeP(b *testing.B) {
+	in := benchInput(100_000)
+	p := benchPool(b, Workers(max(1, runtime.GOMAXPROCS(0)-1)), KeepAlive(true))
+	for b.Loop() {
+		for r, err := range IMap(p, in, opaqueSquare, ChunkSize(1)) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = r
+		}
+	}
+}

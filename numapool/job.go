@@ -3,9 +3,14 @@ package numapool
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
+
+// callerSpins is how many times a waiting caller looks for results before
+// it parks, when the pool leaves it a P of its own.
+const callerSpins = 4096
 
 // A job is one call (Map, IMap, ...) as the workers see it. Workers visit
 // the pool's jobs in turn; work runs chunks of the job for as long as some
@@ -94,6 +99,20 @@ func (b *jobBase) signal() {
 // wait parks the waiting goroutine until ready returns true. ready is
 // checked after the waiting flag is raised, so a signal cannot be lost.
 func (b *jobBase) wait(ready func() bool) {
+	if b.pool.spin {
+		// Workers leave a P free, so this goroutine has one: look again
+		// for a while before parking, since a worker's wake-up would put
+		// it on that worker's own P, where it waits until the worker
+		// stops.
+		for i := range callerSpins {
+			if ready() {
+				return
+			}
+			if i%16 == 15 {
+				runtime.Gosched()
+			}
+		}
+	}
 	for !ready() {
 		b.waiting.Store(true)
 		if ready() {
