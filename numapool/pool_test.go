@@ -720,3 +720,25 @@ func TestOldThreadNeverServesANewerCall(t *testing.T) {
 		return true
 	})
 }
+
+// The Placement option puts workers where the topology layer's policy says.
+func TestPlacementOption(t *testing.T) {
+	m, err := topology.Current()
+	require.NoError(t, err)
+	firstNode := m.Nodes()[0].OSIndex
+	for _, policy := range []topology.Placement{topology.Compact, topology.Spread, topology.InNode(firstNode)} {
+		want, err := m.Place(3, policy, topology.CPUSet{})
+		require.NoError(t, err)
+		p := newPool(t, Workers(3), Placement(policy))
+		got, err := MapFunc(p, slices.Collect(countTo(300)), whereAmI, ChunkSize(1))
+		require.NoError(t, err)
+		for id := range 3 {
+			assert.True(t, p.CPUs(id).Equal(want[id]), "%v: worker %d on %s, want %s", policy, id, p.CPUs(id), want[id])
+		}
+		for _, g := range got {
+			assert.Equal(t, want[g.worker].Slice(), g.mask, "%v: worker %d's thread mask", policy, g.worker)
+		}
+	}
+	_, err = New(Placement(topology.InNode(4095)))
+	assert.Error(t, err, "a node that does not exist")
+}
