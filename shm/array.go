@@ -39,19 +39,29 @@ type Array[T any] struct {
 // default or FirstTouch) no page exists until first touched. Call Free when
 // done: the memory is not garbage collected.
 func New[T any](n int, opts ...Option) (*Array[T], error) {
-	t := reflect.TypeFor[T]()
-	if err := checkElem(t); err != nil {
-		return nil, err
-	}
-	c, err := newConfig(opts)
-	if err != nil {
-		return nil, err
-	}
-	ni, err := machineNodes()
+	t, c, ni, err := prepare[T](opts)
 	if err != nil {
 		return nil, err
 	}
 	return newArray[T](n, t, c, ni)
+}
+
+// prepare checks T and the options and reads the machine's nodes: what New
+// and NewReplicated both start with.
+func prepare[T any](opts []Option) (reflect.Type, config, nodeInfo, error) {
+	t := reflect.TypeFor[T]()
+	if err := checkElem(t); err != nil {
+		return nil, config{}, nodeInfo{}, err
+	}
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, config{}, nodeInfo{}, err
+	}
+	ni, err := machineNodes()
+	if err != nil {
+		return nil, config{}, nodeInfo{}, err
+	}
+	return t, c, ni, nil
 }
 
 // maxBytes bounds an array's size: 256 TiB, twice the user address space

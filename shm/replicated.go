@@ -3,7 +3,6 @@ package shm
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"sync/atomic"
 )
@@ -28,21 +27,13 @@ type Replicated[T any] struct {
 // is bound to its own node. Cost: as New with Bind, once per node, and as
 // much memory as one array per node.
 func NewReplicated[T any](n int, nodes []int, opts ...Option) (*Replicated[T], error) {
-	t := reflect.TypeFor[T]()
-	if err := checkElem(t); err != nil {
-		return nil, err
-	}
-	c, err := newConfig(opts)
+	t, c, ni, err := prepare[T](opts)
 	if err != nil {
 		return nil, err
 	}
 	if c.placeSet {
 		return nil, fmt.Errorf("shm: NewReplicated binds each copy to its node, so it takes no Placement (got %v); "+
 			"list the nodes instead", c.place)
-	}
-	ni, err := machineNodes()
-	if err != nil {
-		return nil, err
 	}
 	// Interleave over the nodes resolves "all" and checks each node once.
 	p, err := Interleave(nodes...).resolve(ni)
