@@ -3,6 +3,7 @@ package numapool
 import (
 	"fmt"
 	"iter"
+	"slices"
 )
 
 // Source is what the map functions take as input: a slice, or an iter.Seq
@@ -74,12 +75,7 @@ func mapEager[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(
 				return true
 			}
 			if need := c.start + len(res); need > len(out) {
-				if need > cap(out) {
-					grown := make([]R, need, max(need, 2*cap(out)))
-					copy(grown, out)
-					out = grown
-				}
-				out = out[:need]
+				out = slices.Grow(out, need-len(out))[:need]
 			}
 			copy(out[c.start:], res)
 			return true
@@ -163,7 +159,6 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 			in = in[:cc.iterableLen]
 		}
 		n = len(in)
-		src.slice = in
 	} else if cc.iterableLen >= 0 {
 		n = cc.iterableLen
 		src.left = n

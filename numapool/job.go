@@ -143,9 +143,8 @@ func (b *jobBase) watch(ctx context.Context) func() bool {
 	return context.AfterFunc(ctx, func() { b.fail(context.Cause(ctx)) })
 }
 
-// taskFailed records the failure of task i (argument arg) on worker w.
-// cause is the task's error, or the value recovered from a panic, or nil
-// for runtime.Goexit.
+// taskFailed records the failure of task i (argument arg) on worker w:
+// err is the task's error, a *PanicError, or ErrGoexit (see recovered).
 func (b *jobBase) taskFailed(w *Worker, i int, arg any, err error) {
 	b.fail(&TaskError{WorkerID: w.id, Index: i, Arg: shortArg(arg), Err: err})
 }

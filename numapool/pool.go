@@ -233,9 +233,7 @@ func (p *Pool) beginCall(j job) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch p.state {
-	case poolClosing:
-		return ErrClosed
-	case poolTerminated:
+	case poolClosing, poolTerminated:
 		return ErrClosed
 	}
 	if err := p.startErr.Load(); err != nil {

@@ -31,16 +31,14 @@ func (j *sliceJob) work(w *Worker) bool {
 		return false
 	}
 	ran, completed := 0, int64(0)
-	if j.enter(w) {
-		defer func() {
-			// Also runs when a task called runtime.Goexit.
-			if j.done.Add(completed) == j.chunks {
-				j.stopped.Store(true)
-			}
-			j.leave()
-		}()
-	} else {
+	defer func() {
+		// Also runs when a task called runtime.Goexit.
+		if completed > 0 && j.done.Add(completed) == j.chunks {
+			j.stopped.Store(true)
+		}
 		j.leave()
+	}()
+	if !j.enter(w) {
 		return false
 	}
 	for !j.stopped.Load() {

@@ -99,23 +99,15 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 	return ran
 }
 
-// source hands out the call's input a chunk at a time.
+// source hands out an iter.Seq input a chunk at a time. (Slice inputs
+// need none: workers take their chunks themselves.)
 type source[A any] struct {
-	slice []A              // a slice input, cut to its length
-	pos   int              // next index of slice
-	next  func() (A, bool) // a pulled iter.Seq input
-	left  int              // items the iter.Seq may still give; -1 for no limit
+	next func() (A, bool) // the pulled iter.Seq
+	left int              // items it may still give; -1 for no limit
 }
 
-// fill returns the next up to size arguments: a window of the slice, or
-// items pulled into c's own buffer.
+// fill pulls up to size items into the buffer *into and returns them.
 func (s *source[A]) fill(into *[]A, size int) []A {
-	if s.next == nil {
-		hi := min(s.pos+size, len(s.slice))
-		out := s.slice[s.pos:hi]
-		s.pos = hi
-		return out
-	}
 	buf := (*into)[:0]
 	for len(buf) < size && s.left != 0 {
 		a, ok := s.next()
