@@ -6,26 +6,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/numapool/numapool/topology"
 	"github.com/numapool/numapool/topology/topologytest"
 )
-
-// fakeMachine loads a synthetic machine written by topologytest.
-func fakeMachine(t *testing.T, s topologytest.Spec) *topology.Machine {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, s.Write(dir))
-	m, err := topology.Load(dir)
-	require.NoError(t, err)
-	return m
-}
 
 func TestNodesOfTwoSocketsAndAMemoryNode(t *testing.T) {
 	// Two sockets of two nodes each (0-1, 2-3), and node 4 with memory only,
 	// nearest to node 0.
 	s := topologytest.TwoSockets()
 	s.MemoryOnlyNodes = 1
-	ni := nodesOf(fakeMachine(t, s))
+	ni := nodesOf(topologytest.Load(t, s))
 	assert.Equal(t, []int{0, 1, 2, 3, 4}, ni.online)
 	assert.Equal(t, []int{0, 1, 2, 3, 4}, ni.memory)
 
@@ -46,7 +35,7 @@ func TestNodesOfTwoSocketsAndAMemoryNode(t *testing.T) {
 
 func TestNodesWithoutNUMA(t *testing.T) {
 	s := topologytest.Spec{Packages: 1, NodesPerPackage: 1, CoresPerNode: 2, ThreadsPerCore: 1, NoNodeFolder: true}
-	ni := nodesOf(fakeMachine(t, s))
+	ni := nodesOf(topologytest.Load(t, s))
 	assert.Equal(t, []int{0}, ni.online)
 	assert.Equal(t, []int{0}, ni.memory)
 	assert.NoError(t, ni.check(0))
@@ -58,7 +47,7 @@ func TestNodesFollowTheCgroup(t *testing.T) {
 	s := topologytest.TwoSockets()
 	s.CgroupCPUs = "0-7"
 	s.CgroupMems = "0-1"
-	ni := nodesOf(fakeMachine(t, s))
+	ni := nodesOf(topologytest.Load(t, s))
 	assert.Equal(t, []int{0, 1}, ni.online)
 	assert.ErrorContains(t, ni.check(2), "NUMA node 2 does not exist")
 }

@@ -13,7 +13,7 @@ func TestCheckCPUs(t *testing.T) {
 	spec := topologytest.TwoSockets()
 	spec.Offline = []int{7}
 	spec.CgroupCPUs = "0-3,7-31"
-	m := load(t, spec)
+	m := topologytest.Load(t, spec)
 	usable := "0-3,8-31"
 	require.Equal(t, usable, m.Usable().String())
 

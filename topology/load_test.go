@@ -14,7 +14,7 @@ func TestLoadTwoSockets(t *testing.T) {
 		spec := topologytest.TwoSockets()
 		spec.OldKernel = old
 		spec.HugePages2M = 3
-		m := load(t, spec)
+		m := topologytest.Load(t, spec)
 		assert.Equal(t, "0-31", m.Usable().String())
 		assert.Equal(t, "0-31", m.Online().String())
 		require.Len(t, m.Packages(), 2)
@@ -63,7 +63,7 @@ func TestLoadTwoSockets(t *testing.T) {
 }
 
 func TestLoadCaches(t *testing.T) {
-	m := load(t, topologytest.TwoSockets())
+	m := topologytest.Load(t, topologytest.TwoSockets())
 	count := map[string]int{}
 	for _, c := range m.Caches() {
 		count[c.Name()]++
@@ -93,7 +93,7 @@ func TestLoadOffline(t *testing.T) {
 		spec := topologytest.TwoSockets()
 		spec.OldKernel = old
 		spec.Offline = []int{5, 16, 17}
-		m := load(t, spec)
+		m := topologytest.Load(t, spec)
 		assert.Equal(t, "0-4,6-15,18-31", m.Usable().String())
 		assert.Equal(t, "0-31", m.Present().String())
 		assert.Equal(t, m.Usable(), m.Online())
@@ -110,7 +110,7 @@ func TestLoadCgroup(t *testing.T) {
 		spec.CgroupV1 = v1
 		spec.CgroupCPUs = "2-9"
 		spec.CgroupMems = "0-1"
-		m := load(t, spec)
+		m := topologytest.Load(t, spec)
 		assert.Equal(t, "2-9", m.Usable().String(), "v1=%v", v1)
 		assert.Equal(t, "0-31", m.Online().String())
 		require.Len(t, m.Nodes(), 2, "only nodes in cpuset.mems")
@@ -129,7 +129,7 @@ func TestLoadAffinity(t *testing.T) {
 	spec.Affinity = "0-11"
 	spec.CgroupCPUs = "8-31"
 	spec.Offline = []int{9}
-	m := load(t, spec)
+	m := topologytest.Load(t, spec)
 	assert.Equal(t, "8,10-11", m.Usable().String(), "online ∩ affinity ∩ cgroup")
 	require.Len(t, m.Packages(), 2, "package 0 stays for its allowed memory nodes, as in hwloc")
 	assert.True(t, m.Packages()[0].CPUs.IsEmpty())
@@ -139,7 +139,7 @@ func TestLoadAffinity(t *testing.T) {
 func TestLoadMemoryOnlyNode(t *testing.T) {
 	spec := topologytest.TwoSockets()
 	spec.MemoryOnlyNodes = 1
-	m := load(t, spec)
+	m := topologytest.Load(t, spec)
 	require.Len(t, m.Nodes(), 5)
 	n := m.Node(4)
 	require.NotNil(t, n)
@@ -155,7 +155,7 @@ func TestLoadMemoryOnlyNode(t *testing.T) {
 func TestLoadNoNodeFolder(t *testing.T) {
 	spec := topologytest.TwoSockets()
 	spec.NoNodeFolder = true
-	m := load(t, spec)
+	m := topologytest.Load(t, spec)
 	require.Len(t, m.Nodes(), 1)
 	n := m.Nodes()[0]
 	assert.Equal(t, 0, n.OSIndex)
@@ -202,7 +202,7 @@ func TestCurrent(t *testing.T) {
 
 func TestLoadOrdersNodesByNumber(t *testing.T) {
 	// ghw orders node10 before node2; Linux numbers are what count.
-	m := load(t, topologytest.Spec{Packages: 1, NodesPerPackage: 12, CoresPerNode: 1, ThreadsPerCore: 1})
+	m := topologytest.Load(t, topologytest.Spec{Packages: 1, NodesPerPackage: 12, CoresPerNode: 1, ThreadsPerCore: 1})
 	var ids []int
 	for _, n := range m.Nodes() {
 		ids = append(ids, n.OSIndex)

@@ -20,7 +20,7 @@ func lists(sets []topology.CPUSet) []string {
 
 func TestPlace(t *testing.T) {
 	// Node n: cores 4n..4n+3, first threads 4n..4n+3, siblings 16+4n..16+4n+3.
-	m := load(t, topologytest.TwoSockets())
+	m := topologytest.Load(t, topologytest.TwoSockets())
 	for _, tc := range []struct {
 		name   string
 		n      int
@@ -55,7 +55,7 @@ func TestPlace(t *testing.T) {
 }
 
 func TestPlaceWrapsOverAllCPUs(t *testing.T) {
-	m := load(t, topologytest.TwoSockets())
+	m := topologytest.Load(t, topologytest.TwoSockets())
 	for _, p := range []topology.Placement{topology.Compact, topology.Spread} {
 		got, err := m.Place(64, p, topology.CPUSet{})
 		require.NoError(t, err)
@@ -74,7 +74,7 @@ func TestPlaceRespectsUsable(t *testing.T) {
 	spec := topologytest.TwoSockets()
 	spec.CgroupCPUs = "2-5,18-19"
 	spec.Offline = []int{4}
-	m := load(t, spec)
+	m := topologytest.Load(t, spec)
 	got, err := m.Place(4, topology.Compact, topology.CPUSet{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"2", "18", "3", "19"}, lists(got))
@@ -89,7 +89,7 @@ func TestPlaceRespectsUsable(t *testing.T) {
 func TestPlaceMemoryOnlyNode(t *testing.T) {
 	spec := topologytest.TwoSockets()
 	spec.MemoryOnlyNodes = 1
-	m := load(t, spec)
+	m := topologytest.Load(t, spec)
 	got, err := m.Place(2, topology.InNode(4), topology.CPUSet{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"0", "16"}, lists(got), "the CPUs nearest the memory")
@@ -99,7 +99,7 @@ func TestPlaceMemoryOnlyNode(t *testing.T) {
 }
 
 func TestPlaceErrors(t *testing.T) {
-	m := load(t, topologytest.TwoSockets())
+	m := topologytest.Load(t, topologytest.TwoSockets())
 	_, err := m.Place(0, topology.Compact, topology.CPUSet{})
 	assert.ErrorContains(t, err, "0 workers")
 	_, err = m.Place(-2, topology.Spread, topology.CPUSet{})

@@ -21,7 +21,7 @@ func outline(root *topology.Object) []string {
 }
 
 func TestTree(t *testing.T) {
-	m := load(t, topologytest.TwoSockets())
+	m := topologytest.Load(t, topologytest.TwoSockets())
 	root := m.Tree()
 	count := map[topology.ObjectType]int{}
 	root.Walk(func(o *topology.Object, _ int) { count[o.Type]++ })
@@ -50,7 +50,7 @@ func TestTree(t *testing.T) {
 func TestTreeNodeSpanningPackages(t *testing.T) {
 	spec := topologytest.TwoSockets()
 	spec.NoNodeFolder = true
-	lines := outline(load(t, spec).Tree())
+	lines := outline(topologytest.Load(t, spec).Tree())
 	assert.Equal(t, []string{"Machine#-1 0-31", " NUMANode#0 0-31", "  Package#0 0-7,16-23"}, lines[:3])
 }
 
@@ -58,7 +58,7 @@ func TestTreeCPUlessNodes(t *testing.T) {
 	spec := topologytest.TwoSockets()
 	spec.MemoryOnlyNodes = 1
 	spec.CgroupCPUs = "0-7,16-23"
-	root := load(t, spec).Tree()
+	root := topologytest.Load(t, spec).Tree()
 	require.Len(t, root.Children, 2)
 	p0, p1 := root.Children[0], root.Children[1]
 	assert.Equal(t, topology.PackageObject, p1.Type)
