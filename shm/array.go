@@ -16,14 +16,14 @@ var ErrFreed = errors.New("array already freed")
 // An Array is a fixed-length array of T in memory outside the Go heap: a
 // private anonymous mapping of its own, which the garbage collector never
 // scans, backed by the page kind the kernel gave and placed on NUMA nodes
-// as asked. Its methods are safe for concurrent use; Free must come after
+// by its MemPolicy. Its methods are safe for concurrent use; Free must come after
 // every use of the array and of its slice view.
 type Array[T any] struct {
-	data  []T
-	mem   []byte
-	kind  PageKind
-	place Placement
-	freed atomic.Bool
+	data   []T
+	mem    []byte
+	kind   PageKind
+	policy MemPolicy
+	freed  atomic.Bool
 }
 
 // New maps an array of n zeroed values of T. T must be free of pointers (no
@@ -75,26 +75,26 @@ func newArray[T any](n int, t reflect.Type, c config, ni nodeInfo) (*Array[T], e
 	if n > maxBytes/int(t.Size()) {
 		return nil, fmt.Errorf("shm: %d values of %v (%d bytes each) overflow the address space", n, t, t.Size())
 	}
-	place, err := c.place.resolve(ni)
+	policy, err := c.policy.resolve(ni)
 	if err != nil {
 		return nil, err
 	}
 	size := n * int(t.Size())
-	mem, kind, err := mapKind(size, c.pages, place)
+	mem, kind, err := mapKind(size, c.pages, policy)
 	if err != nil {
 		return nil, fmt.Errorf("shm: Array[%v] of %d values: %w", t, n, err)
 	}
 	return &Array[T]{
-		data:  unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(mem))), n),
-		mem:   mem,
-		kind:  kind,
-		place: place,
+		data:   unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(mem))), n),
+		mem:    mem,
+		kind:   kind,
+		policy: policy,
 	}, nil
 }
 
 // mapKind maps size bytes with the first page kind that works, places them
 // and reads back the kind the kernel gave.
-func mapKind(size int, want PageKind, place Placement) ([]byte, PageKind, error) {
+func mapKind(size int, want PageKind, policy MemPolicy) ([]byte, PageKind, error) {
 	var errs []error
 	for _, k := range []PageKind{HugeTLB, THP, NormalPages} {
 		if want != AnyPages && want != k {
@@ -103,7 +103,7 @@ func mapKind(size int, want PageKind, place Placement) ([]byte, PageKind, error)
 		if want == AnyPages && (k == THP && size < hugeSize() || k == HugeTLB && size < hugeTLBSize()) {
 			continue // no whole huge page fits
 		}
-		mem, got, err := mapOne(size, k, place)
+		mem, got, err := mapOne(size, k, policy)
 		if err == nil && (got == k || want == AnyPages) {
 			return mem, got, nil
 		}
@@ -119,7 +119,7 @@ func mapKind(size int, want PageKind, place Placement) ([]byte, PageKind, error)
 	return nil, 0, errors.Join(errs...)
 }
 
-func mapOne(size int, k PageKind, place Placement) ([]byte, PageKind, error) {
+func mapOne(size int, k PageKind, policy MemPolicy) ([]byte, PageKind, error) {
 	var mem []byte
 	var err error
 	switch k {
@@ -148,12 +148,12 @@ func mapOne(size int, k PageKind, place Placement) ([]byte, PageKind, error) {
 	fail := func(err error) ([]byte, PageKind, error) {
 		return nil, 0, errors.Join(err, quarantine(mem))
 	}
-	if place.policy != csrc.PolicyDefault {
-		if err := csrc.Mbind(mem, place.policy, place.nodes); err != nil {
-			return fail(fmt.Errorf("placing %v: %w", place, err))
+	if policy.mode != csrc.PolicyDefault {
+		if err := csrc.Mbind(mem, policy.mode, policy.nodes); err != nil {
+			return fail(fmt.Errorf("placing %v: %w", policy, err))
 		}
 	}
-	if place.touchesEarly() {
+	if policy.touchesEarly() {
 		if err := populate(mem); err != nil {
 			return fail(err)
 		}
@@ -188,14 +188,14 @@ func (a *Array[T]) Len() int { return len(a.data) }
 func (a *Array[T]) Bytes() int { return len(a.mem) }
 
 // Kind returns the page kind the kernel reported when the array was made.
-// For an array not touched at construction (default placement or
+// For an array not touched at construction (default policy or
 // FirstTouch) it is the kind the kernel will fault in; Stat reads what it
 // did.
 func (a *Array[T]) Kind() PageKind { return a.kind }
 
-// Placement returns the placement the array was made with, its nodes
+// Policy returns the memory policy the array was made with, its nodes
 // resolved.
-func (a *Array[T]) Placement() Placement { return a.place }
+func (a *Array[T]) Policy() MemPolicy { return a.policy }
 
 // Free returns the array's memory to the system. The addresses stay
 // reserved (mapped PROT_NONE, with no memory behind them) for the life of the

@@ -74,7 +74,7 @@ func TestNewRejectsBadArguments(t *testing.T) {
 		{"overflow", math.MaxInt / 4, nil, "overflow the address space"},
 		{"two kinds", 10, []Option{THP, NormalPages}, "two page kinds given (thp and normal); give at most one"},
 		{"unknown kind", 10, []Option{PageKind(9)}, "unknown page kind 9"},
-		{"two placements", 10, []Option{Bind(0), FirstTouch()}, "two placements given (bind(0) and first-touch)"},
+		{"two placements", 10, []Option{Bind(0), FirstTouch()}, "two memory policies given (bind(0) and first-touch)"},
 		{"missing node", 10, []Option{Bind(missing)}, "does not exist; this machine's nodes are"},
 		{"missing node in interleave", 10, []Option{Interleave(0, missing)}, "does not exist; this machine's nodes are"},
 		{"node twice", 10, []Option{Interleave(0, 0)}, "NUMA node 0 is named twice"},

@@ -17,7 +17,7 @@
 //
 // Page kinds (HugeTLB, THP, NormalPages) are tried in that order unless an
 // option demands one, and what the kernel gave is read back from
-// /proc/self/smaps. Placements (Bind, Interleave, FirstTouch) are applied
+// /proc/self/smaps. Memory policies (Bind, Interleave, FirstTouch) are applied
 // with mbind(2) before the first touch, and Stat reads back where the pages
 // are. Replicated keeps one copy per node, for each worker to read its own
 // node's.

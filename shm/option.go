@@ -1,16 +1,17 @@
 package shm
 
 // An Option changes how an array is made: a PageKind demands that kind of
-// page, a Placement (Bind, Interleave, FirstTouch) places its pages.
+// page, a MemPolicy (Bind, Interleave, FirstTouch) places its pages on
+// NUMA nodes.
 type Option interface {
 	apply(*config) error
 }
 
 type config struct {
-	pages    PageKind
-	pagesSet bool
-	place    Placement
-	placeSet bool
+	pages     PageKind
+	pagesSet  bool
+	policy    MemPolicy
+	policySet bool
 }
 
 func newConfig(opts []Option) (config, error) {

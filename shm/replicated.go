@@ -23,7 +23,7 @@ type Replicated[T any] struct {
 
 // NewReplicated maps one array of n zeroed values of T on each of nodes
 // (every node with memory when nodes is empty), each bound there and faulted
-// in. opts may demand a page kind; a Placement is an error, since each copy
+// in. opts may demand a page kind; a MemPolicy is an error, since each copy
 // is bound to its own node. Cost: as New with Bind, once per node, and as
 // much memory as one array per node.
 func NewReplicated[T any](n int, nodes []int, opts ...Option) (*Replicated[T], error) {
@@ -31,9 +31,9 @@ func NewReplicated[T any](n int, nodes []int, opts ...Option) (*Replicated[T], e
 	if err != nil {
 		return nil, err
 	}
-	if c.placeSet {
-		return nil, fmt.Errorf("shm: NewReplicated binds each copy to its node, so it takes no Placement (got %v); "+
-			"list the nodes instead", c.place)
+	if c.policySet {
+		return nil, fmt.Errorf("shm: NewReplicated binds each copy to its node, so it takes no MemPolicy (got %v); "+
+			"list the nodes instead", c.policy)
 	}
 	// Interleave over the nodes resolves "all" and checks each node once.
 	p, err := Interleave(nodes...).resolve(ni)
@@ -45,7 +45,7 @@ func NewReplicated[T any](n int, nodes []int, opts ...Option) (*Replicated[T], e
 	}
 	r := &Replicated[T]{nodes: p.nodes, nearest: map[int]int{}, typeName: t.String()}
 	for _, node := range r.nodes {
-		c.place = Bind(node)
+		c.policy = Bind(node)
 		a, err := newArray[T](n, t, c, ni)
 		if err != nil {
 			return nil, errors.Join(err, r.freeCopies())

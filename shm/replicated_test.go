@@ -24,7 +24,7 @@ func TestReplicatedOneCopyPerNode(t *testing.T) {
 	for _, node := range nodes {
 		a, ok := r.Replica(node)
 		require.True(t, ok, "node %d", node)
-		assert.Equal(t, Bind(node).String(), a.Placement().String())
+		assert.Equal(t, Bind(node).String(), a.Policy().String())
 		st, err := a.Stat()
 		require.NoError(t, err)
 		assert.Equal(t, map[int]int{node: a.Bytes()}, st.NodeBytes, "copy for node %d", node)
@@ -97,7 +97,7 @@ func TestNewReplicatedRejectsBadArguments(t *testing.T) {
 		opts  []Option
 		want  string
 	}{
-		{"placement", 10, nil, []Option{Bind(0)}, "takes no Placement (got bind(0)); list the nodes instead"},
+		{"placement", 10, nil, []Option{Bind(0)}, "takes no MemPolicy (got bind(0)); list the nodes instead"},
 		{"missing node", 10, []int{missing}, nil, "does not exist; this machine's nodes are"},
 		{"node twice", 10, []int{0, 0}, nil, "NUMA node 0 is named twice"},
 		{"zero length", 0, nil, nil, "array length 0 must be positive"},

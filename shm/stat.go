@@ -16,14 +16,14 @@ type Stat struct {
 	// Bytes is the length of the mapping; Resident how much of it has
 	// memory behind it; Huge how much of that is in huge pages.
 	Bytes, Resident, Huge int
-	// Placement is the policy read back with get_mempolicy.
-	Placement Placement
+	// Policy is the memory policy read back with get_mempolicy.
+	Policy MemPolicy
 	// NodeBytes maps each NUMA node to the resident bytes on it, as
 	// move_pages reports them page by page.
 	NodeBytes map[int]int
 }
 
-// Stat reads the array's page kind, residency and placement back from the
+// Stat reads the array's page kind, residency and memory policy back from the
 // kernel. Cost: a read of /proc/self/smaps plus one move_pages call per 2 MiB
 // of array; tens of milliseconds per GiB. Not for hot paths.
 func (a *Array[T]) Stat() (Stat, error) {
@@ -57,7 +57,7 @@ func statOf(mem []byte) (Stat, error) {
 		Bytes:     len(mem),
 		Resident:  st.rss + st.hugetlb,
 		Huge:      st.anonHuge + st.hugetlb,
-		Placement: Placement{policy: mode, nodes: nodes},
+		Policy:    MemPolicy{mode: mode, nodes: nodes},
 		NodeBytes: onNode,
 	}, nil
 }

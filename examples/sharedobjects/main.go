@@ -226,8 +226,8 @@ func describe[T any](out io.Writer, name string, a *shm.Array[T]) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "   %s: %d values; at creation the kernel gave %v pages; now %v pages, %d bytes mapped, %d resident, %d in huge pages; placement %v; resident bytes per node %v\n",
-		name, a.Len(), a.Kind(), st.Kind, st.Bytes, st.Resident, st.Huge, st.Placement, st.NodeBytes)
+	fmt.Fprintf(out, "   %s: %d values; at creation the kernel gave %v pages; now %v pages, %d bytes mapped, %d resident, %d in huge pages; policy %v; resident bytes per node %v\n",
+		name, a.Len(), a.Kind(), st.Kind, st.Bytes, st.Resident, st.Huge, st.Policy, st.NodeBytes)
 	return nil
 }
 

@@ -61,8 +61,8 @@ func TestRun(t *testing.T) {
 	// The small array is one normal page; the big one's kind depends on
 	// the machine (THP where enabled), but it is all resident after the
 	// workers wrote it.
-	assert.Regexp(t, `(?m)^   squares: 100 values; at creation the kernel gave normal pages; now normal pages, 4096 bytes mapped, 4096 resident, 0 in huge pages; placement default; resident bytes per node map\[\d+:4096\]$`, out)
-	assert.Regexp(t, `(?m)^   big: 4194304 values; at creation the kernel gave (hugetlb|thp|normal) pages; now (hugetlb|thp|normal) pages, 33554432 bytes mapped, 33554432 resident, \d+ in huge pages; placement first-touch; resident bytes per node map\[.+\]$`, out)
+	assert.Regexp(t, `(?m)^   squares: 100 values; at creation the kernel gave normal pages; now normal pages, 4096 bytes mapped, 4096 resident, 0 in huge pages; policy default; resident bytes per node map\[\d+:4096\]$`, out)
+	assert.Regexp(t, `(?m)^   big: 4194304 values; at creation the kernel gave (hugetlb|thp|normal) pages; now (hugetlb|thp|normal) pages, 33554432 bytes mapped, 33554432 resident, \d+ in huge pages; policy first-touch; resident bytes per node map\[.+\]$`, out)
 	assert.Regexp(t, `(?m)^4\. blocks written from workers on nodes \[-?\d+( \d+)*\]$`, out)
 
 	// Part 5: every worker reads the copy on its own node (on a machine

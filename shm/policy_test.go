@@ -35,10 +35,10 @@ func needNodes(t *testing.T, n int) []int {
 func TestBindPutsEveryPageOnTheNode(t *testing.T) {
 	for _, node := range memoryNodes(t) {
 		a := newFloats(t, 4*mib/8, Bind(node))
-		assert.Equal(t, "bind("+strconv.Itoa(node)+")", a.Placement().String())
+		assert.Equal(t, "bind("+strconv.Itoa(node)+")", a.Policy().String())
 		st, err := a.Stat()
 		require.NoError(t, err)
-		assert.Equal(t, a.Placement(), st.Placement, "read back with get_mempolicy")
+		assert.Equal(t, a.Policy(), st.Policy, "read back with get_mempolicy")
 		assert.Equal(t, map[int]int{node: a.Bytes()}, st.NodeBytes, "read back with move_pages")
 	}
 }
@@ -56,10 +56,10 @@ func TestInterleaveAllNodes(t *testing.T) {
 	nodes := memoryNodes(t)
 	pages := 8 * len(nodes)
 	a := newFloats(t, pages*os.Getpagesize()/8, Interleave(), NormalPages)
-	assert.Equal(t, nodes, a.Placement().Nodes())
+	assert.Equal(t, nodes, a.Policy().Nodes())
 	st, err := a.Stat()
 	require.NoError(t, err)
-	assert.Equal(t, a.Placement(), st.Placement)
+	assert.Equal(t, a.Policy(), st.Policy)
 	want := map[int]int{}
 	for _, n := range nodes {
 		want[n] = 8 * os.Getpagesize()
@@ -73,7 +73,7 @@ func TestInterleaveTwoNodes(t *testing.T) {
 	a := newFloats(t, 16*os.Getpagesize()/8, Interleave(two...), NormalPages)
 	st, err := a.Stat()
 	require.NoError(t, err)
-	assert.Equal(t, "interleave("+strconv.Itoa(nodes[0])+","+strconv.Itoa(nodes[len(nodes)-1])+")", st.Placement.String())
+	assert.Equal(t, "interleave("+strconv.Itoa(nodes[0])+","+strconv.Itoa(nodes[len(nodes)-1])+")", st.Policy.String())
 	assert.Equal(t, map[int]int{two[0]: 8 * os.Getpagesize(), two[1]: 8 * os.Getpagesize()}, st.NodeBytes)
 }
 
@@ -115,7 +115,7 @@ func TestFirstTouchFollowsTheToucher(t *testing.T) {
 	a := newFloats(t, 4*mib/8, FirstTouch())
 	st, err := a.Stat()
 	require.NoError(t, err)
-	assert.Equal(t, "first-touch", st.Placement.String())
+	assert.Equal(t, "first-touch", st.Policy.String())
 	assert.Empty(t, st.NodeBytes, "nothing touched at construction")
 
 	touchFrom(t, cpu, a.Slice())
@@ -124,20 +124,20 @@ func TestFirstTouchFollowsTheToucher(t *testing.T) {
 	assert.Equal(t, map[int]int{nodeOfCPU(t, cpu): a.Bytes()}, st.NodeBytes)
 }
 
-func TestDefaultPlacementLeavesPolicyAlone(t *testing.T) {
+func TestDefaultPolicyLeavesProcessPolicyAlone(t *testing.T) {
 	a := newFloats(t, 1000)
-	assert.Equal(t, "default", a.Placement().String())
-	assert.Nil(t, a.Placement().Nodes())
+	assert.Equal(t, "default", a.Policy().String())
+	assert.Nil(t, a.Policy().Nodes())
 	st, err := a.Stat()
 	require.NoError(t, err)
-	assert.Equal(t, "default", st.Placement.String())
+	assert.Equal(t, "default", st.Policy.String())
 	assert.Zero(t, st.Resident, "not touched at construction")
 }
 
-func TestPlacementString(t *testing.T) {
+func TestMemPolicyString(t *testing.T) {
 	assert.Equal(t, "bind(3)", Bind(3).String())
 	assert.Equal(t, "interleave(all)", Interleave().String())
 	assert.Equal(t, "interleave(2,0)", Interleave(2, 0).String())
 	assert.Equal(t, "first-touch", FirstTouch().String())
-	assert.Equal(t, "default", Placement{}.String())
+	assert.Equal(t, "default", MemPolicy{}.String())
 }

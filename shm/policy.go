@@ -9,66 +9,67 @@ import (
 	"github.com/numapool/numapool/csrc"
 )
 
-// A Placement says on which NUMA nodes an array's pages go. It is applied
-// with mbind(2) before any page is touched. The zero Placement leaves the
+// A MemPolicy says on which NUMA nodes an array's pages go (where memory
+// lives, not where workers run: that is topology.Placement). It is applied
+// with mbind(2) before any page is touched. The zero MemPolicy leaves the
 // process's own policy in force, which is first touch unless the program
 // runs under numactl or calls set_mempolicy.
-type Placement struct {
-	policy csrc.MemPolicy
-	nodes  []int
-	all    bool // Interleave with no nodes: every node with memory
+type MemPolicy struct {
+	mode  csrc.MemPolicy
+	nodes []int
+	all   bool // Interleave with no nodes: every node with memory
 }
 
 // Bind puts every page on node; when the node is full, allocation fails
 // (the kernel's OOM handling applies) rather than spill elsewhere.
-func Bind(node int) Placement {
-	return Placement{policy: csrc.PolicyBind, nodes: []int{node}}
+func Bind(node int) MemPolicy {
+	return MemPolicy{mode: csrc.PolicyBind, nodes: []int{node}}
 }
 
 // Interleave spreads pages round-robin over nodes, every node with memory
 // when none are given. Huge pages are interleaved whole.
-func Interleave(nodes ...int) Placement {
-	return Placement{policy: csrc.PolicyInterleave, nodes: slices.Clone(nodes), all: len(nodes) == 0}
+func Interleave(nodes ...int) MemPolicy {
+	return MemPolicy{mode: csrc.PolicyInterleave, nodes: slices.Clone(nodes), all: len(nodes) == 0}
 }
 
 // FirstTouch puts each page on the node of the CPU whose thread touches it
 // first (MPOL_LOCAL), whatever the process's own policy says. An array so
 // placed is not touched at construction.
-func FirstTouch() Placement {
-	return Placement{policy: csrc.PolicyLocal}
+func FirstTouch() MemPolicy {
+	return MemPolicy{mode: csrc.PolicyLocal}
 }
 
-// Nodes returns the nodes the placement names, nil for first touch and the
+// Nodes returns the nodes the policy names, nil for first touch and the
 // process default.
-func (p Placement) Nodes() []int { return slices.Clone(p.nodes) }
+func (p MemPolicy) Nodes() []int { return slices.Clone(p.nodes) }
 
 // String returns "default", "first-touch", "bind(N)" or "interleave(N,M,...)"
 // ("interleave(all)" before the nodes are known).
-func (p Placement) String() string {
-	switch p.policy {
+func (p MemPolicy) String() string {
+	switch p.mode {
 	case csrc.PolicyDefault:
 		return "default"
 	case csrc.PolicyLocal:
 		return "first-touch"
 	}
 	if p.all {
-		return p.policy.String() + "(all)"
+		return p.mode.String() + "(all)"
 	}
 	s := make([]string, len(p.nodes))
 	for i, n := range p.nodes {
 		s[i] = strconv.Itoa(n)
 	}
-	return p.policy.String() + "(" + strings.Join(s, ",") + ")"
+	return p.mode.String() + "(" + strings.Join(s, ",") + ")"
 }
 
 // touchesEarly reports whether construction may populate the pages: only when
 // the policy, not the toucher, decides where they go.
-func (p Placement) touchesEarly() bool {
-	return p.policy == csrc.PolicyBind || p.policy == csrc.PolicyInterleave
+func (p MemPolicy) touchesEarly() bool {
+	return p.mode == csrc.PolicyBind || p.mode == csrc.PolicyInterleave
 }
 
 // resolve checks p's nodes against the machine and fills in "all".
-func (p Placement) resolve(ni nodeInfo) (Placement, error) {
+func (p MemPolicy) resolve(ni nodeInfo) (MemPolicy, error) {
 	if p.all {
 		p.nodes, p.all = slices.Clone(ni.memory), false
 	}
@@ -86,10 +87,10 @@ func (p Placement) resolve(ni nodeInfo) (Placement, error) {
 	return p, nil
 }
 
-func (p Placement) apply(c *config) error {
-	if c.placeSet {
-		return fmt.Errorf("shm: two placements given (%v and %v); give at most one", c.place, p)
+func (p MemPolicy) apply(c *config) error {
+	if c.policySet {
+		return fmt.Errorf("shm: two memory policies given (%v and %v); give at most one", c.policy, p)
 	}
-	c.place, c.placeSet = p, true
+	c.policy, c.policySet = p, true
 	return nil
 }
