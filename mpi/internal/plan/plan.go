@@ -1,0 +1,125 @@
+// Package plan decides, on rank 0, which chunk of a distributed call goes
+// to which rank and when each rank is told to stop. It does no MPI itself,
+// so that its rules can be tested without mpirun.
+//
+// Chunks are handed out in input order, on demand: every remote rank
+// starts with Prefetch chunks and gets one more for each result it sends
+// back, so a slow rank asks less often and gets less. Rank 0 takes chunks
+// for its own pool from the same sequence between messages.
+package plan
+
+import "fmt"
+
+// Reply is what rank 0 sends a rank that needs work.
+type Reply int
+
+const (
+	Work Reply = iota // a chunk [lo, hi)
+	Stop              // no more work: the rank ends the call after its queued chunks
+	None              // the rank was already told to stop
+)
+
+// A Plan hands out the chunks of 0..n-1 to ranks. It is not safe for
+// concurrent use; rank 0's MPI thread owns it.
+type Plan struct {
+	n, ranks, fixed, min, next int
+	halted                     bool
+	inFlight                   []int  // chunks sent to a rank and not yet answered
+	stopped                    []bool // the rank was sent Stop
+	given                      []int  // chunks handed to each rank
+}
+
+// Guided is the number of chunks per rank the remaining work is cut into
+// when no chunk size is fixed: each chunk is ceil(remaining / (Guided x
+// ranks)) long, but at least the minimum. Chunks shrink as the work runs
+// out, so the last ones finish close together on every rank.
+const Guided = 4
+
+// New returns the plan for n tasks over ranks ranks. chunk > 0 fixes the
+// chunk size; chunk == 0 asks for guided sizes that shrink to a minimum of
+// ceil(n / (8 x Guided x ranks)). Either way the sequence of chunks depends
+// only on n, chunk and ranks, never on timing.
+func New(n, chunk, ranks int) (*Plan, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("mpi: %d tasks: the input length cannot be negative", n)
+	}
+	if ranks < 1 {
+		return nil, fmt.Errorf("mpi: %d ranks: a call needs at least one rank", ranks)
+	}
+	if chunk < 0 {
+		return nil, fmt.Errorf("mpi: ChunkSize(%d): a chunk holds at least 1 task (leave the option out for guided chunks)", chunk)
+	}
+	p := &Plan{
+		n: n, ranks: ranks, fixed: chunk,
+		inFlight: make([]int, ranks),
+		stopped:  make([]bool, ranks),
+		given:    make([]int, ranks),
+	}
+	p.min = max(1, ceilDiv(n, 8*Guided*ranks))
+	return p, nil
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// take cuts the next chunk off the sequence.
+func (p *Plan) take(rank int) (lo, hi int, ok bool) {
+	if p.halted || p.next >= p.n {
+		return 0, 0, false
+	}
+	size := p.fixed
+	if size == 0 {
+		size = max(p.min, ceilDiv(p.n-p.next, Guided*p.ranks))
+	}
+	lo, hi = p.next, min(p.n, p.next+size)
+	p.next = hi
+	p.given[rank]++
+	return lo, hi, true
+}
+
+// Send decides what goes to remote rank r, which has room for one more
+// chunk (at the start, or after it answered one): a chunk, Stop, or
+// nothing when r was already stopped.
+func (p *Plan) Send(r int) (lo, hi int, reply Reply) {
+	if p.stopped[r] {
+		return 0, 0, None
+	}
+	if lo, hi, ok := p.take(r); ok {
+		p.inFlight[r]++
+		return lo, hi, Work
+	}
+	p.stopped[r] = true
+	return 0, 0, Stop
+}
+
+// Answered records that rank r sent back the result of one chunk.
+func (p *Plan) Answered(r int) error {
+	if p.inFlight[r] == 0 {
+		return fmt.Errorf("mpi: rank %d answered a chunk it was not sent (a message of another call?)", r)
+	}
+	p.inFlight[r]--
+	return nil
+}
+
+// Local returns the next chunk for rank 0's own pool.
+func (p *Plan) Local() (lo, hi int, ok bool) { return p.take(0) }
+
+// Halt stops the hand-out (a task failed, or the caller stopped reading):
+// every later Send answers Stop or None and Local answers nothing.
+func (p *Plan) Halt() { p.halted = true }
+
+// Halted reports whether Halt was called.
+func (p *Plan) Halted() bool { return p.halted }
+
+// Waiting reports whether any remote rank still owes a result or has not
+// been told to stop; rank 0 must keep receiving while it does.
+func (p *Plan) Waiting() bool {
+	for r := 1; r < p.ranks; r++ {
+		if p.inFlight[r] > 0 || !p.stopped[r] {
+			return true
+		}
+	}
+	return false
+}
+
+// Given returns how many chunks each rank was handed.
+func (p *Plan) Given() []int { return append([]int(nil), p.given...) }
