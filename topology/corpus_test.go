@@ -33,9 +33,9 @@ func TestCorpus(t *testing.T) {
 			var want topology.Summary
 			require.NoError(t, json.Unmarshal(b, &want))
 
-			root, err := topologytest.Unpack(a, t.TempDir())
+			root, err := topologytest.UnpackFS(a)
 			require.NoError(t, err)
-			m, err := topology.Load(root)
+			m, err := topology.LoadFS(root)
 			require.NoError(t, err)
 			got := m.Summary()
 

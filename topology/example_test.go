@@ -2,7 +2,6 @@ package topology_test
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/numapool/numapool/topology"
 	"github.com/numapool/numapool/topology/topologytest"
@@ -37,14 +36,10 @@ func ExampleCPUSet_Difference() {
 	// Output: 0,3 1-2 0-3,9
 }
 
-// A recorded or synthetic machine loads from its root folder.
+// A recorded or synthetic machine loads from its root folder (Load) or from
+// a file system in memory (LoadFS).
 func ExampleMachine_Place() {
-	dir, _ := os.MkdirTemp("", "machine")
-	defer os.RemoveAll(dir)
-	if err := topologytest.TwoSockets().Write(dir); err != nil {
-		panic(err)
-	}
-	m, err := topology.Load(dir)
+	m, err := topology.LoadFS(topologytest.TwoSockets().FS())
 	if err != nil {
 		panic(err)
 	}
@@ -57,15 +52,10 @@ func ExampleMachine_Place() {
 }
 
 func ExampleMachine_CheckCPUs() {
-	dir, _ := os.MkdirTemp("", "machine")
-	defer os.RemoveAll(dir)
 	spec := topologytest.TwoSockets()
 	spec.Offline = []int{7}
 	spec.CgroupCPUs = "0-15"
-	if err := spec.Write(dir); err != nil {
-		panic(err)
-	}
-	m, err := topology.Load(dir)
+	m, err := topology.LoadFS(spec.FS())
 	if err != nil {
 		panic(err)
 	}
@@ -88,13 +78,8 @@ func ExampleCurrent() {
 }
 
 func ExampleMachine_Tree() {
-	dir, _ := os.MkdirTemp("", "machine")
-	defer os.RemoveAll(dir)
 	spec := topologytest.Spec{Packages: 1, NodesPerPackage: 1, CoresPerNode: 2, ThreadsPerCore: 2}
-	if err := spec.Write(dir); err != nil {
-		panic(err)
-	}
-	m, err := topology.Load(dir)
+	m, err := topology.LoadFS(spec.FS())
 	if err != nil {
 		panic(err)
 	}
@@ -119,14 +104,9 @@ func ExampleMachine_Tree() {
 }
 
 func ExampleMachine_Summary() {
-	dir, _ := os.MkdirTemp("", "machine")
-	defer os.RemoveAll(dir)
 	spec := topologytest.TwoSockets()
 	spec.Offline = []int{31}
-	if err := spec.Write(dir); err != nil {
-		panic(err)
-	}
-	m, err := topology.Load(dir)
+	m, err := topology.LoadFS(spec.FS())
 	if err != nil {
 		panic(err)
 	}

@@ -25,6 +25,7 @@ func ghwTopology(t *testing.T, dir string) *ghwtopology.Info {
 }
 
 func TestGhwL1dSize(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, topologytest.TwoSockets().Write(dir)) // L1d 48 KiB, L1i 32 KiB
 	found := 0
@@ -48,6 +49,7 @@ func TestGhwL1dSize(t *testing.T) {
 }
 
 func TestGhwNoNodeFolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	spec := topologytest.TwoSockets()
 	spec.NoNodeFolder = true
@@ -60,6 +62,7 @@ func TestGhwNoNodeFolder(t *testing.T) {
 }
 
 func TestGhwMeminfoWithoutHugetlb(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, topologytest.TwoSockets().Write(dir))
 	// Kernels before 4.16 print no Hugetlb line.
@@ -71,6 +74,7 @@ func TestGhwMeminfoWithoutHugetlb(t *testing.T) {
 }
 
 func TestGhwNodeOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, topologytest.Spec{Packages: 1, NodesPerPackage: 11, CoresPerNode: 1, ThreadsPerCore: 1}.Write(dir))
 	var ghwIDs, ids []int
@@ -87,6 +91,7 @@ func TestGhwNodeOrder(t *testing.T) {
 }
 
 func TestGhwCoreIDsMerge(t *testing.T) {
+	t.Parallel()
 	// Two packages of 4 cores x 2 threads in one NUMA node: core_id runs
 	// 0-3 in each package.
 	dir := t.TempDir()

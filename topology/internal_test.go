@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -30,7 +31,7 @@ func TestReadMemTotal(t *testing.T) {
 	w("a", "MemTotal:       1000 kB\nMemFree: 5 kB\n")
 	w("b", "Node 3 MemTotal:       2000 kB\n")
 	w("c", "MemFree: 5 kB\n")
-	f := fsys{root: dir}
+	f := fsys{fs: os.DirFS(dir)}
 	assert.Equal(t, uint64(1000<<10), readMemTotal(f, "a", "MemTotal"))
 	assert.Equal(t, uint64(2000<<10), readMemTotal(f, "b", "MemTotal"))
 	assert.Equal(t, uint64(0), readMemTotal(f, "c", "MemTotal"))

@@ -2,6 +2,7 @@ package topology_test
 
 import (
 	"testing"
+	"testing/fstest"
 
 	"github.com/numapool/numapool/topology"
 	"github.com/numapool/numapool/topology/topologytest"
@@ -173,13 +174,25 @@ func TestLoadErrors(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sys/devices/system/cpu")
 
+	_, err = topology.LoadFS(fstest.MapFS{})
+	assert.EqualError(t, err, "topology: no sys/devices/system/cpu below the file system given")
+	_, err = topology.LoadFS(nil)
+	assert.EqualError(t, err, `topology: LoadFS needs a file system; use Load("/") for this machine`)
+
 	spec := topologytest.TwoSockets()
 	spec.CgroupCPUs = "40-41"
+	_, err = topology.LoadFS(spec.FS())
+	assert.EqualError(t, err, `topology: no usable CPU below the file system given (online "0-31", allowed "40-41")`)
+
+	// A folder loads like the same tree in memory.
 	dir := t.TempDir()
-	require.NoError(t, spec.Write(dir))
-	_, err = topology.Load(dir)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "no usable CPU")
+	require.NoError(t, topologytest.TwoSockets().Write(dir))
+	fromDir, err := topology.Load(dir)
+	require.NoError(t, err)
+	assert.Equal(t, dir, fromDir.Root())
+	fromMem := topologytest.Load(t, topologytest.TwoSockets())
+	assert.Equal(t, "", fromMem.Root())
+	assert.Equal(t, fromMem.Summary(), fromDir.Summary())
 }
 
 func TestCurrent(t *testing.T) {

@@ -1,6 +1,9 @@
 package topology
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+)
 
 // Machine is one computer as this process sees it: its packages, NUMA nodes,
 // caches, cores and PUs, restricted (as hwloc does by default) to the CPUs
@@ -89,7 +92,7 @@ type Cache struct {
 
 // Name returns the hwloc-style name: "L1d", "L1i", "L2", "L3".
 func (c *Cache) Name() string {
-	n := "L" + itoa(c.Level)
+	n := "L" + strconv.Itoa(c.Level)
 	switch c.Type {
 	case DataCache:
 		n += "d"

@@ -1,22 +1,31 @@
 package topology
 
 import (
-	"os"
-	"path/filepath"
+	"io/fs"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// fsys reads files below a root folder, the way the kernel's /sys and /proc
-// would appear there.
-type fsys struct{ root string }
+// fsys reads files of a machine's file system, the way the kernel's /sys
+// and /proc would appear at its top. Paths are slash-separated; a leading
+// slash is ignored, so paths read from procfs (mount points, cgroup paths)
+// can be used as they are.
+type fsys struct{ fs fs.FS }
 
-func (f fsys) path(p string) string { return filepath.Join(f.root, p) }
+// rel turns p into a path fs.FS accepts: clean, relative, "." for the top.
+func rel(p string) string {
+	p = strings.TrimPrefix(path.Clean("/"+p), "/")
+	if p == "" {
+		return "."
+	}
+	return p
+}
 
 // read returns the trimmed content of p and whether it could be read.
 func (f fsys) read(p string) (string, bool) {
-	b, err := os.ReadFile(f.path(p))
+	b, err := fs.ReadFile(f.fs, rel(p))
 	if err != nil {
 		return "", false
 	}
@@ -41,7 +50,7 @@ func (f fsys) readInt(p string, def int) int {
 // mask (the only form old kernels offer).
 func (f fsys) readSet(dir string, names ...string) (CPUSet, bool) {
 	for _, n := range names {
-		s, ok := f.read(filepath.Join(dir, n))
+		s, ok := f.read(path.Join(dir, n))
 		if !ok {
 			continue
 		}
@@ -62,18 +71,27 @@ func (f fsys) readSet(dir string, names ...string) (CPUSet, bool) {
 // numbered returns the numbers N of the entries named prefixN in dir,
 // ascending by number (so node10 comes after node2).
 func (f fsys) numbered(dir, prefix string) []int {
-	ents, err := os.ReadDir(f.path(dir))
+	return f.numberedSuffix(dir, prefix, "")
+}
+
+// numberedSuffix is numbered for names of the form prefixNsuffix. N must be
+// written as strconv.Itoa writes it (no sign, no leading zero).
+func (f fsys) numberedSuffix(dir, prefix, suffix string) []int {
+	ents, err := fs.ReadDir(f.fs, rel(dir))
 	if err != nil {
 		return nil
 	}
 	var out []int
 	for _, e := range ents {
-		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || rest == "" {
+		mid, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
 			continue
 		}
-		n, err := strconv.Atoi(rest)
-		if err != nil || n < 0 || strconv.Itoa(n) != rest {
+		if mid, ok = strings.CutSuffix(mid, suffix); !ok || mid == "" {
+			continue
+		}
+		n, err := strconv.Atoi(mid)
+		if err != nil || n < 0 || strconv.Itoa(n) != mid {
 			continue
 		}
 		out = append(out, n)
@@ -92,32 +110,7 @@ func (f fsys) readList(p string) (CPUSet, bool) {
 	return set, err == nil
 }
 
-// numberedSuffix is numbered for names of the form prefixNsuffix.
-func (f fsys) numberedSuffix(dir, prefix, suffix string) []int {
-	ents, err := os.ReadDir(f.path(dir))
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, e := range ents {
-		mid, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok {
-			continue
-		}
-		if mid, ok = strings.CutSuffix(mid, suffix); !ok {
-			continue
-		}
-		if n, err := strconv.Atoi(mid); err == nil && n >= 0 {
-			out = append(out, n)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 func (f fsys) exists(p string) bool {
-	_, err := os.Stat(f.path(p))
+	_, err := fs.Stat(f.fs, rel(p))
 	return err == nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

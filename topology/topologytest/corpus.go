@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"testing/fstest"
 )
 
 // CorpusDir returns the folder of recorded machines: $NUMAPOOL_TOPOLOGY_CORPUS
@@ -37,67 +40,85 @@ func CorpusDir() string {
 
 // Unpack extracts a recorded machine (a .tar.bz2 holding one folder with
 // sys/ and proc/) into dir and returns that folder. Symbolic links are
-// recreated as they are; entries leaving dir are refused.
+// recreated as they are; entries leaving the archive's folder are refused.
 func Unpack(archive, dir string) (string, error) {
-	f, err := os.Open(archive)
+	top, files, err := readArchive(archive)
 	if err != nil {
 		return "", err
 	}
+	root := filepath.Join(dir, top)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
+	return root, writeTree(files, root)
+}
+
+// UnpackFS reads a recorded machine (as for Unpack) into memory and returns
+// the archive's folder as a file system for topology.LoadFS. Symbolic links
+// stay links; fs.FS resolves them inside the tree.
+func UnpackFS(archive string) (fs.FS, error) {
+	_, files, err := readArchive(archive)
+	if err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// readArchive returns the name of the archive's one top folder and the
+// entries below it.
+func readArchive(archive string) (string, fstest.MapFS, error) {
+	f, err := os.Open(archive)
+	if err != nil {
+		return "", nil, err
+	}
 	defer f.Close()
 	tr := tar.NewReader(bzip2.NewReader(f))
-	tops := map[string]bool{}
+	files := fstest.MapFS{}
+	top := ""
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", archive, err)
+			return "", nil, fmt.Errorf("%s: %w", archive, err)
 		}
-		name := filepath.Clean(h.Name)
-		if !filepath.IsLocal(name) {
-			return "", fmt.Errorf("%s: entry %q leaves the folder", archive, h.Name)
+		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
+		if !fs.ValidPath(name) || name == "." {
+			return "", nil, fmt.Errorf("%s: entry %q leaves the folder", archive, h.Name)
 		}
-		tops[strings.Split(filepath.ToSlash(name), "/")[0]] = true
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", err
+		first, rest, _ := strings.Cut(name, "/")
+		if top == "" {
+			top = first
+		} else if first != top {
+			return "", nil, fmt.Errorf("%s holds more than one top folder (%s, %s), want 1", archive, top, first)
+		}
+		if rest == "" {
+			continue
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
-			err = os.MkdirAll(p, 0o755)
+			files[rest] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
 		case tar.TypeReg:
-			err = writeFrom(p, tr)
-		case tar.TypeSymlink:
-			err = os.Symlink(h.Linkname, p)
-		case tar.TypeLink:
-			target := filepath.Clean(h.Linkname)
-			if !filepath.IsLocal(target) {
-				return "", fmt.Errorf("%s: link %q leaves the folder", archive, h.Linkname)
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				return "", nil, fmt.Errorf("%s: %s: %w", archive, h.Name, err)
 			}
-			err = os.Link(filepath.Join(dir, target), p)
+			files[rest] = &fstest.MapFile{Data: b, Mode: 0o644}
+		case tar.TypeSymlink:
+			files[rest] = &fstest.MapFile{Data: []byte(h.Linkname), Mode: fs.ModeSymlink | 0o777}
+		case tar.TypeLink:
+			target := path.Clean(strings.TrimPrefix(h.Linkname, "./"))
+			_, trest, _ := strings.Cut(target, "/")
+			src, ok := files[trest]
+			if !fs.ValidPath(target) || !ok {
+				return "", nil, fmt.Errorf("%s: link %q to %q: no such earlier entry", archive, h.Name, h.Linkname)
+			}
+			files[rest] = &fstest.MapFile{Data: src.Data, Mode: src.Mode}
 		}
-		if err != nil {
-			return "", err
-		}
 	}
-	if len(tops) != 1 {
-		return "", fmt.Errorf("%s holds %d top folders, want 1", archive, len(tops))
+	if top == "" {
+		return "", nil, fmt.Errorf("%s holds no folder, want 1", archive)
 	}
-	for t := range tops {
-		return filepath.Join(dir, t), nil
-	}
-	return "", nil
-}
-
-func writeFrom(p string, r io.Reader) error {
-	f, err := os.Create(p)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return top, files, nil
 }

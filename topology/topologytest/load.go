@@ -6,15 +6,11 @@ import (
 	"github.com/numapool/numapool/topology"
 )
 
-// Load writes spec into a temporary folder of t and loads it as a machine,
-// failing t if either step fails.
+// Load builds spec in memory and loads it as a machine, failing t if it
+// cannot be loaded. It touches no disk.
 func Load(t testing.TB, spec Spec) *topology.Machine {
 	t.Helper()
-	dir := t.TempDir()
-	if err := spec.Write(dir); err != nil {
-		t.Fatalf("topologytest: writing %+v: %v", spec, err)
-	}
-	m, err := topology.Load(dir)
+	m, err := topology.LoadFS(spec.FS())
 	if err != nil {
 		t.Fatalf("topologytest: loading %+v: %v", spec, err)
 	}

@@ -5,11 +5,11 @@ package topologytest
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
+	"testing/fstest"
 )
 
 // Spec describes a synthetic machine. CPUs are numbered as Linux numbers
@@ -65,15 +65,22 @@ func (s Spec) place(id int) cpu {
 	}
 }
 
-// Write creates the tree below dir (sys/ and proc/).
-func (s Spec) Write(dir string) error {
-	w := &writer{root: dir}
+// FS returns the tree as an in-memory file system, for topology.LoadFS.
+// Building it costs no disk access: about 1,600 entries for TwoSockets.
+func (s Spec) FS() fstest.MapFS {
+	w := &writer{files: fstest.MapFS{}}
 	s.writeCPUs(w)
 	if !s.NoNodeFolder {
 		s.writeNodes(w)
 	}
 	s.writeProc(w)
-	return w.err
+	return w.files
+}
+
+// Write creates the tree below dir (sys/ and proc/), for code that reads
+// a folder.
+func (s Spec) Write(dir string) error {
+	return writeTree(s.FS(), dir)
 }
 
 func (s Spec) online(id int) bool { return !slices.Contains(s.Offline, id) }
@@ -92,10 +99,10 @@ func (s Spec) set(keep func(cpu) bool) []int {
 func (s Spec) writeCPUs(w *writer) {
 	base := "sys/devices/system/cpu"
 	all := s.set(func(cpu) bool { return true })
-	w.file(base+"/possible", List(0, s.CPUs()-1))
-	w.file(base+"/present", List(0, s.CPUs()-1))
+	w.file(base+"/possible", list(0, s.CPUs()-1))
+	w.file(base+"/present", list(0, s.CPUs()-1))
 	if !s.OldKernel {
-		w.file(base+"/online", ListOf(all))
+		w.file(base+"/online", listOf(all))
 	}
 	for id := range s.CPUs() {
 		d := fmt.Sprintf("%s/cpu%d", base, id)
@@ -169,13 +176,13 @@ func (s Spec) distance(a, b int) int {
 
 func (s Spec) writeNodes(w *writer) {
 	base := "sys/devices/system/node"
-	w.file(base+"/possible", List(0, s.nodes()-1))
-	w.file(base+"/online", List(0, s.nodes()-1))
+	w.file(base+"/possible", list(0, s.nodes()-1))
+	w.file(base+"/online", list(0, s.nodes()-1))
 	for n := range s.nodes() {
 		d := fmt.Sprintf("%s/node%d", base, n)
 		cpus := s.set(func(o cpu) bool { return o.node == n })
 		if s.OldKernel {
-			w.file(d+"/cpumap", Mask(cpus))
+			w.file(d+"/cpumap", mask(cpus))
 		} else {
 			w.sets(d, "cpu", cpus, false)
 			for _, c := range cpus {
@@ -216,7 +223,7 @@ func (s Spec) writeProc(w *writer) {
 	if s.Affinity != "" {
 		mems := s.MemsAllow
 		if mems == "" {
-			mems = List(0, max(1, s.nodes())-1)
+			mems = list(0, max(1, s.nodes())-1)
 		}
 		w.file("proc/self/status", fmt.Sprintf("Name:\tfake\nState:\tR (running)\nCpus_allowed:\tffffffff\nCpus_allowed_list:\t%s\nMems_allowed_list:\t%s\n", s.Affinity, mems))
 	}
@@ -227,7 +234,7 @@ func (s Spec) writeProc(w *writer) {
 	}
 	mems := s.CgroupMems
 	if mems == "" {
-		mems = List(0, max(1, s.nodes())-1)
+		mems = list(0, max(1, s.nodes())-1)
 	}
 	if s.CgroupV1 {
 		w.file("proc/self/cgroup", "5:memory:/job\n4:cpuset:/job\n3:cpu,cpuacct:/job\n")
@@ -237,12 +244,12 @@ func (s Spec) writeProc(w *writer) {
 		w.file(d+"/cpuset.effective_cpus", s.CgroupCPUs)
 		w.file(d+"/cpuset.mems", mems)
 		w.file(d+"/cpuset.effective_mems", mems)
-		w.file("sys/fs/cgroup/cpuset/cpuset.cpus", List(0, s.CPUs()-1))
+		w.file("sys/fs/cgroup/cpuset/cpuset.cpus", list(0, s.CPUs()-1))
 		return
 	}
 	w.file("proc/self/cgroup", "0::/job.slice/step\n")
 	w.file("proc/mounts", "sysfs /sys sysfs rw 0 0\ncgroup2 /sys/fs/cgroup cgroup2 rw,nosuid 0 0\n")
-	w.file("sys/fs/cgroup/cpuset.cpus.effective", List(0, s.CPUs()-1))
+	w.file("sys/fs/cgroup/cpuset.cpus.effective", list(0, s.CPUs()-1))
 	// The controller is enabled on job.slice only: step has no cpuset files,
 	// so a reader must walk up.
 	d := "sys/fs/cgroup/job.slice"
@@ -251,58 +258,45 @@ func (s Spec) writeProc(w *writer) {
 	w.file(d+"/step/cgroup.procs", "1\n")
 }
 
-// writer creates files and remembers the first error.
-type writer struct {
-	root string
-	err  error
-}
+// writer collects the files of a tree.
+type writer struct{ files fstest.MapFS }
 
 func (w *writer) file(rel, content string) {
-	if w.err != nil {
-		return
-	}
-	p := filepath.Join(w.root, rel)
-	if w.err = os.MkdirAll(filepath.Dir(p), 0o755); w.err != nil {
-		return
-	}
-	w.err = os.WriteFile(p, []byte(content+"\n"), 0o644)
+	w.files[rel] = &fstest.MapFile{Data: []byte(content + "\n"), Mode: 0o644}
 }
 
 func (w *writer) link(target, rel string) {
-	if w.err != nil {
-		return
-	}
-	w.err = os.Symlink(target, filepath.Join(w.root, rel))
+	w.files[rel] = &fstest.MapFile{Data: []byte(target), Mode: fs.ModeSymlink | 0o777}
 }
 
 // sets writes name (a hex mask) and, unless maskOnly, name_list (or, for a
 // node's "cpu", cpumap and cpulist).
 func (w *writer) sets(dir, name string, cpus []int, maskOnly bool) {
 	if name == "cpu" {
-		w.file(dir+"/cpumap", Mask(cpus))
-		w.file(dir+"/cpulist", ListOf(cpus))
+		w.file(dir+"/cpumap", mask(cpus))
+		w.file(dir+"/cpulist", listOf(cpus))
 		return
 	}
-	mask := name
+	file := name
 	if name == "shared_cpu" {
-		mask = "shared_cpu_map"
+		file = "shared_cpu_map"
 	}
-	w.file(dir+"/"+mask, Mask(cpus))
+	w.file(dir+"/"+file, mask(cpus))
 	if !maskOnly {
-		w.file(dir+"/"+strings.TrimSuffix(name, "_map")+"_list", ListOf(cpus))
+		w.file(dir+"/"+strings.TrimSuffix(name, "_map")+"_list", listOf(cpus))
 	}
 }
 
-// List returns "a-b" (or "a" when a == b).
-func List(a, b int) string {
+// list returns "a-b" (or "a" when a == b).
+func list(a, b int) string {
 	if a == b {
 		return strconv.Itoa(a)
 	}
 	return fmt.Sprintf("%d-%d", a, b)
 }
 
-// ListOf returns sorted CPUs in Linux list syntax.
-func ListOf(cpus []int) string {
+// listOf returns sorted CPUs in Linux list syntax.
+func listOf(cpus []int) string {
 	c := slices.Sorted(slices.Values(cpus))
 	var parts []string
 	for i := 0; i < len(c); {
@@ -310,15 +304,15 @@ func ListOf(cpus []int) string {
 		for j+1 < len(c) && c[j+1] == c[j]+1 {
 			j++
 		}
-		parts = append(parts, List(c[i], c[j]))
+		parts = append(parts, list(c[i], c[j]))
 		i = j + 1
 	}
 	return strings.Join(parts, ",")
 }
 
-// Mask returns CPUs as a Linux hex mask of 32-bit words, most significant
+// mask returns CPUs as a Linux hex mask of 32-bit words, most significant
 // first, at least one word.
-func Mask(cpus []int) string {
+func mask(cpus []int) string {
 	top := 0
 	for _, c := range cpus {
 		top = max(top, c)

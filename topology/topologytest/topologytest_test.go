@@ -1,6 +1,7 @@
 package topologytest_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,13 +13,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func TestListAndMask(t *testing.T) {
-	assert.Equal(t, "0-3,8,10-11", topologytest.ListOf([]int{11, 0, 1, 2, 3, 8, 10}))
-	assert.Equal(t, "", topologytest.ListOf(nil))
-	assert.Equal(t, "00000001,0000000f", topologytest.Mask([]int{0, 1, 2, 3, 32}))
-	assert.Equal(t, "00000000", topologytest.Mask(nil))
-}
 
 func TestTwoSocketsNumbering(t *testing.T) {
 	s := topologytest.TwoSockets()
@@ -62,5 +56,41 @@ func TestWriteLayout(t *testing.T) {
 
 func TestUnpackRefusesMissingArchive(t *testing.T) {
 	_, err := topologytest.Unpack(filepath.Join(t.TempDir(), "none.tar.bz2"), t.TempDir())
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+	_, err = topologytest.UnpackFS(filepath.Join(t.TempDir(), "none.tar.bz2"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+// TestFSMatchesWrite checks that the in-memory tree and the one on disk
+// hold the same files, links and contents.
+func TestFSMatchesWrite(t *testing.T) {
+	spec := topologytest.TwoSockets()
+	spec.CgroupV1 = true
+	spec.CgroupCPUs = "0-7"
+	dir := t.TempDir()
+	require.NoError(t, spec.Write(dir))
+	mem := spec.FS()
+	n := 0
+	for name, f := range mem {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if f.Mode.Type() == fs.ModeSymlink {
+			target, err := os.Readlink(p)
+			require.NoError(t, err, name)
+			assert.Equal(t, string(f.Data), target, name)
+		} else {
+			b, err := os.ReadFile(p)
+			require.NoError(t, err, name)
+			assert.Equal(t, string(f.Data), string(b), name)
+		}
+		n++
+	}
+	onDisk := 0
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			onDisk++
+		}
+		return err
+	}))
+	assert.Equal(t, n, onDisk)
+	assert.Greater(t, n, 1000, "a 32-CPU machine has over a thousand files")
 }
