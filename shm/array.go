@@ -16,11 +16,12 @@ var ErrFreed = errors.New("array already freed")
 // An Array is a fixed-length array of T in memory outside the Go heap: a
 // private anonymous mapping of its own, which the garbage collector never
 // scans, backed by the page kind the kernel gave and placed on NUMA nodes
-// by its MemPolicy. Its methods are safe for concurrent use; Free must come after
-// every use of the array and of its slice view.
+// by its MemPolicy. Its methods are safe for concurrent use; Free must come
+// after every use of the array and of its slice view.
 type Array[T any] struct {
 	data   []T
 	mem    []byte
+	region region
 	kind   PageKind
 	policy MemPolicy
 	freed  atomic.Bool
@@ -80,13 +81,15 @@ func newArray[T any](n int, t reflect.Type, c config, ni nodeInfo) (*Array[T], e
 		return nil, err
 	}
 	size := n * int(t.Size())
-	mem, kind, err := mapKind(size, c.pages, policy)
+	r, kind, err := mapKind(size, c.pages, policy)
 	if err != nil {
 		return nil, fmt.Errorf("shm: Array[%v] of %d values: %w", t, n, err)
 	}
+	track(r)
 	return &Array[T]{
-		data:   unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(mem))), n),
-		mem:    mem,
+		data:   unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(r.mem))), n),
+		mem:    r.mem,
+		region: r,
 		kind:   kind,
 		policy: policy,
 	}, nil
@@ -94,7 +97,7 @@ func newArray[T any](n int, t reflect.Type, c config, ni nodeInfo) (*Array[T], e
 
 // mapKind maps size bytes with the first page kind that works, places them
 // and reads back the kind the kernel gave.
-func mapKind(size int, want PageKind, policy MemPolicy) ([]byte, PageKind, error) {
+func mapKind(size int, want PageKind, policy MemPolicy) (region, PageKind, error) {
 	var errs []error
 	for _, k := range []PageKind{HugeTLB, THP, NormalPages} {
 		if want != AnyPages && want != k {
@@ -103,70 +106,48 @@ func mapKind(size int, want PageKind, policy MemPolicy) ([]byte, PageKind, error
 		if want == AnyPages && (k == THP && size < hugeSize() || k == HugeTLB && size < hugeTLBSize()) {
 			continue // no whole huge page fits
 		}
-		mem, got, err := mapOne(size, k, policy)
+		r, got, err := mapOne(size, k, policy)
 		if err == nil && (got == k || want == AnyPages) {
-			return mem, got, nil
+			return r, got, nil
 		}
 		if err == nil {
 			err = fmt.Errorf("asked for %v pages, the kernel gave %v (too little unfragmented memory?); "+
 				"leave out the %v option to accept what it gives", k, got, k)
-			if qerr := quarantine(mem); qerr != nil {
-				err = errors.Join(err, qerr)
+			if uerr := r.unmap(); uerr != nil {
+				err = errors.Join(err, uerr)
 			}
 		}
 		errs = append(errs, err)
 	}
-	return nil, 0, errors.Join(errs...)
+	return region{}, 0, errors.Join(errs...)
 }
 
-func mapOne(size int, k PageKind, policy MemPolicy) ([]byte, PageKind, error) {
-	var mem []byte
-	var err error
-	switch k {
-	case HugeTLB:
-		mem, err = mapHugeTLB(size)
-		if err != nil {
-			return nil, 0, fmt.Errorf("no reserved huge pages for %d bytes (%w); reserve some with sysctl vm.nr_hugepages, "+
-				"or leave out the HugeTLB option", size, err)
-		}
-	case THP:
-		if size < hugeSize() {
-			return nil, 0, fmt.Errorf("%d bytes hold no whole %d-byte transparent huge page", size, hugeSize())
-		}
-		mem, err = mapGuarded(size, hugeSize())
-		if err == nil {
-			if err = adviseHuge(mem); err != nil {
-				err = errors.Join(fmt.Errorf("madvise(MADV_HUGEPAGE): %w", err), quarantine(mem))
-			}
-		}
-	default:
-		mem, err = mapGuarded(size, pageSize)
-	}
+// mapOne maps size bytes as kind k, applies policy, faults the pages in
+// when the policy decides where they go, and reads back the kind. Cost: a
+// few system calls, the page-table walk of the range, and the faults.
+func mapOne(size int, k PageKind, policy MemPolicy) (region, PageKind, error) {
+	r, err := mapRegion(size, k)
 	if err != nil {
-		return nil, 0, err
+		return region{}, 0, err
 	}
-	fail := func(err error) ([]byte, PageKind, error) {
-		return nil, 0, errors.Join(err, quarantine(mem))
+	fail := func(err error) (region, PageKind, error) {
+		return region{}, 0, errors.Join(err, r.unmap())
 	}
 	if policy.mode != csrc.PolicyDefault {
-		if err := csrc.Mbind(mem, policy.mode, policy.nodes); err != nil {
+		if err := csrc.Mbind(r.mem, policy.mode, policy.nodes); err != nil {
 			return fail(fmt.Errorf("placing %v: %w", policy, err))
 		}
 	}
 	if policy.touchesEarly() {
-		if err := populate(mem); err != nil {
+		if err := populate(r.mem); err != nil {
 			return fail(err)
 		}
 	}
-	st, err := readSmaps(mem)
+	u, err := usage(r.mem)
 	if err != nil {
 		return fail(err)
 	}
-	if k == THP && !st.thpEligible {
-		return fail(errors.New("the kernel will not use transparent huge pages here; set " +
-			"/sys/kernel/mm/transparent_hugepage/enabled to madvise or always, or leave out the THP option"))
-	}
-	return mem, st.kind(), nil
+	return r, kindOf(k, u), nil
 }
 
 // Slice returns the array as a Go slice, which ordinary Go code can index,
@@ -197,14 +178,17 @@ func (a *Array[T]) Kind() PageKind { return a.kind }
 // resolved.
 func (a *Array[T]) Policy() MemPolicy { return a.policy }
 
-// Free returns the array's memory to the system. The addresses stay
-// reserved (mapped PROT_NONE, with no memory behind them) for the life of the
-// process, so stale slices fault instead of reading or corrupting whatever
-// would be mapped there next; that costs address space only. Freeing twice
-// returns an error wrapping ErrFreed.
+// Free returns the array's memory to the system at once. Its addresses stay
+// reserved (mapped PROT_NONE, with no memory behind them) while the array is
+// in quarantine: until QuarantineArrays more arrays have been freed, or until
+// it and the arrays freed after it add up to more than QuarantineBytes. Until
+// then a stale slice faults instead of reading or corrupting whatever would
+// be mapped there next; afterwards the addresses are unmapped and may be
+// reused. Freeing twice returns an error wrapping ErrFreed. Cost: one mmap,
+// plus one munmap per array leaving quarantine.
 func (a *Array[T]) Free() error {
 	if !a.freed.CompareAndSwap(false, true) {
 		return fmt.Errorf("shm: Free of Array[%v]: %w", reflect.TypeFor[T](), ErrFreed)
 	}
-	return quarantine(a.mem)
+	return retire(a.region)
 }

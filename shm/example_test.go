@@ -3,7 +3,9 @@ package shm_test
 import (
 	"fmt"
 	"log"
+	"runtime"
 
+	"github.com/numapool/numapool/csrc"
 	"github.com/numapool/numapool/shm"
 )
 
@@ -78,4 +80,35 @@ func ExampleArray_Free() {
 	// Output:
 	// <nil>
 	// shm: Free of Array[uint8]: array already freed
+}
+
+// Scratch memory on the node of the thread that makes it: a numapool worker
+// would call New with Local in its init, on its own pinned thread. Here a
+// goroutine locks and pins its thread to one CPU itself.
+func ExampleLocal() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread() // never unlocked: the pinned thread ends with the goroutine
+		cpus, err := csrc.ThreadAffinity()
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := csrc.PinThread(cpus[:1]); err != nil {
+			log.Fatal(err)
+		}
+		scratch, err := shm.New[float64](1<<20, shm.Local())
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer scratch.Free()
+		node := scratch.Policy().Nodes()[0]
+		st, err := scratch.Stat()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(scratch.Policy().String() == fmt.Sprintf("bind(%d)", node), st.NodeBytes[node] == st.Bytes)
+	}()
+	<-done
+	// Output: true true
 }

@@ -14,14 +14,14 @@ import (
 // Every array gets a mapping of its own, private and anonymous, so the Go
 // garbage collector never sees it. Normal and THP mappings sit between two
 // PROT_NONE guard pages, so the kernel never merges an array's mapping with a
-// neighbour's and /proc/self/smaps reports each array on its own.
+// neighbour's.
 //
-// Free does not unmap: it maps PROT_NONE over the range (MAP_FIXED), which
-// hands the memory back to the system at once but keeps the addresses
-// reserved for the life of the process. A slice view kept past Free then
-// faults on its first use instead of reaching whatever the kernel would
-// otherwise map there next (another array, or the Go heap itself). The cost
-// is address space only: no memory, no swap and no commit charge.
+// Free does not unmap at once: it maps PROT_NONE over the range (MAP_FIXED),
+// which hands the memory back to the system but keeps the addresses
+// reserved, and puts the range in a bounded quarantine (quarantine.go). A
+// slice view kept past Free then faults on its first use instead of reaching
+// whatever the kernel would otherwise map there next (another array, or the
+// Go heap itself), for as long as the range stays in quarantine.
 
 var pageSize = os.Getpagesize()
 
@@ -53,6 +53,67 @@ func hugeTLBSize() int {
 }
 
 func roundUp(n, to int) int { return (n + to - 1) / to * to }
+
+// A region is one array's mapping: mem, with guard bytes of PROT_NONE
+// reserved on each side (none for HugeTLB), mapped as kind.
+type region struct {
+	mem   []byte
+	guard int
+	kind  PageKind // HugeTLB, THP or NormalPages
+}
+
+// unmap returns the whole region, guards included, to the system. Only for
+// a region no slice of which was ever handed out, or one leaving quarantine.
+func (r region) unmap() error {
+	if err := unix.MunmapPtr(unsafe.Add(unsafe.Pointer(unsafe.SliceData(r.mem)), -r.guard), uintptr(len(r.mem)+2*r.guard)); err != nil {
+		return fmt.Errorf("shm: unmapping %d bytes: %w", len(r.mem)+2*r.guard, err)
+	}
+	return nil
+}
+
+// mapRegion maps size bytes as kind: HugeTLB from the reserved pool, THP
+// advised and aligned to a huge page, NormalPages advised against huge
+// pages (so that a kernel set to always give them does not).
+func mapRegion(size int, kind PageKind) (region, error) {
+	switch kind {
+	case HugeTLB:
+		mem, err := mapHugeTLB(size)
+		if err != nil {
+			return region{}, fmt.Errorf("no reserved huge pages for %d bytes (%w); reserve some with sysctl vm.nr_hugepages, "+
+				"or leave out the HugeTLB option", size, err)
+		}
+		return region{mem: mem, kind: HugeTLB}, nil
+	case THP:
+		if size < hugeSize() {
+			return region{}, fmt.Errorf("%d bytes hold no whole %d-byte transparent huge page", size, hugeSize())
+		}
+		if why := thpRefused(); why != "" {
+			return region{}, fmt.Errorf("the kernel will not use transparent huge pages here (%s); set "+
+				"/sys/kernel/mm/transparent_hugepage/enabled to madvise or always, or leave out the THP option", why)
+		}
+	}
+	align := pageSize
+	if kind == THP {
+		align = hugeSize()
+	}
+	mem, err := mapGuarded(size, align)
+	if err != nil {
+		return region{}, err
+	}
+	r := region{mem: mem, guard: pageSize, kind: kind}
+	advice := unix.MADV_HUGEPAGE
+	if kind == NormalPages {
+		advice = unix.MADV_NOHUGEPAGE
+	}
+	err = unix.Madvise(mem, advice)
+	if kind == NormalPages && errors.Is(err, unix.EINVAL) {
+		err = nil // a kernel without transparent huge pages
+	}
+	if err != nil {
+		return region{}, errors.Join(fmt.Errorf("shm: madvise(%d) on %d bytes: %w", advice, len(mem), err), r.unmap())
+	}
+	return r, nil
+}
 
 // mapHugeTLB maps size bytes (rounded up to whole huge pages) from the
 // reserved pool; the kernel aligns the mapping and reserves its pages now, so
@@ -97,12 +158,9 @@ func mapGuarded(size, align int) ([]byte, error) {
 	return unsafe.Slice((*byte)(start), size), nil
 }
 
-// adviseHuge asks for transparent huge pages on mem.
-func adviseHuge(mem []byte) error { return unix.Madvise(mem, unix.MADV_HUGEPAGE) }
-
-// quarantine releases mem's pages and leaves its addresses reserved and
-// inaccessible for good.
-func quarantine(mem []byte) error {
+// release hands mem's memory back at once and leaves its addresses reserved
+// and inaccessible (PROT_NONE, no memory behind them).
+func release(mem []byte) error {
 	_, err := unix.MmapPtr(-1, 0, unsafe.Pointer(unsafe.SliceData(mem)), uintptr(len(mem)), unix.PROT_NONE,
 		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED|unix.MAP_NORESERVE)
 	if err != nil {

@@ -13,6 +13,7 @@ type nodeInfo struct {
 	online   []int         // sorted
 	memory   []int         // sorted; the nodes pages can be placed on
 	distance map[int][]int // node -> distances to each online node, in online order
+	cpuNode  func(cpu int) int
 }
 
 // machineNodes returns the nodes of the machine this process runs on.
@@ -29,7 +30,7 @@ func machineNodes() (nodeInfo, error) {
 // memory figure at all (a kernel without NUMA, say) counts as having
 // memory, so that node 0 always exists.
 func nodesOf(m *topology.Machine) nodeInfo {
-	ni := nodeInfo{distance: map[int][]int{}}
+	ni := nodeInfo{distance: map[int][]int{}, cpuNode: m.NodeOf}
 	for _, n := range m.Nodes() {
 		ni.online = append(ni.online, n.OSIndex)
 		if n.Memory > 0 {
@@ -83,4 +84,38 @@ func (ni nodeInfo) nearest(node int, have []int) int {
 		}
 	}
 	return best
+}
+
+// localNode returns the node with memory for a thread that may run on cpus:
+// the one node holding them all, or, for a node without memory of its own,
+// the nearest node with memory. CPUs spread over several nodes are an
+// error. A CPU the topology places on no node counts as on the only node
+// of a machine with one.
+func (ni nodeInfo) localNode(cpus []int) (int, error) {
+	var nodes []int
+	for _, c := range cpus {
+		n := -1
+		if ni.cpuNode != nil {
+			n = ni.cpuNode(c)
+		}
+		if n < 0 && len(ni.online) == 1 {
+			n = ni.online[0]
+		}
+		if n < 0 {
+			return 0, fmt.Errorf("shm: Local: the topology places CPU %d on no NUMA node; name the node with Bind(node)", c)
+		}
+		if !slices.Contains(nodes, n) {
+			nodes = append(nodes, n)
+		}
+	}
+	slices.Sort(nodes)
+	if len(nodes) != 1 {
+		return 0, fmt.Errorf("shm: Local needs the calling thread pinned within one NUMA node, but it may run on CPUs %v of nodes %v; "+
+			"call it from a goroutine locked to its thread (runtime.LockOSThread) and pinned, as numapool workers are, "+
+			"or name the node with Bind(node)", topology.NewCPUSet(cpus...), nodes)
+	}
+	if len(ni.memory) == 0 || slices.Contains(ni.memory, nodes[0]) {
+		return nodes[0], nil
+	}
+	return ni.nearest(nodes[0], ni.memory), nil
 }

@@ -2,8 +2,8 @@ package shm
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -22,22 +22,27 @@ type vmaStats struct {
 	found, hasTHP bool
 }
 
-// readSmaps reads /proc/self/smaps for the mappings overlapping mem. Cost: the
-// kernel walks the page tables of every mapping in the process: about a
+// readSmaps reads /proc/self/smaps for the mappings overlapping mem, where
+// PAGEMAP_SCAN is missing (kernels before 6.7). Cost: the kernel walks the
+// page tables of every mapping up to mem's, and of mem's: about a
 // millisecond for a Go process, plus about 10 ms per GiB of normal pages.
 func readSmaps(mem []byte) (vmaStats, error) {
-	b, err := os.ReadFile("/proc/self/smaps")
+	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		return vmaStats{}, fmt.Errorf("shm: reading page kinds: %w", err)
 	}
-	return parseSmaps(b, uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem)))), uint64(len(mem)))
+	defer f.Close()
+	return parseSmaps(f, uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem)))), uint64(len(mem)))
 }
 
-func parseSmaps(b []byte, start, length uint64) (vmaStats, error) {
+// parseSmaps sums the entries of the mappings overlapping [start,
+// start+length) and stops at the first mapping beyond, since the kernel lists
+// them in address order.
+func parseSmaps(r io.Reader, start, length uint64) (vmaStats, error) {
 	var st vmaStats
 	end := start + length
 	in := false
-	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
@@ -52,6 +57,9 @@ func parseSmaps(b []byte, start, length uint64) (vmaStats, error) {
 			z, err2 := strconv.ParseUint(hi, 16, 64)
 			if err1 != nil || err2 != nil {
 				return st, fmt.Errorf("shm: unexpected smaps line %q", line)
+			}
+			if a >= end {
+				break
 			}
 			in = a < end && z > start
 			st.found = st.found || in

@@ -1,6 +1,7 @@
 package shm
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,7 +41,7 @@ VmFlags: rd wr mr mw me de ht
 `
 
 func TestParseSmapsTHP(t *testing.T) {
-	st, err := parseSmaps([]byte(smapsFixture), 0x7f0000200000, 4*mib)
+	st, err := parseSmaps(strings.NewReader(smapsFixture), 0x7f0000200000, 4*mib)
 	require.NoError(t, err)
 	assert.Equal(t, 4*mib, st.size)
 	assert.Equal(t, 2052<<10, st.rss)
@@ -50,21 +51,21 @@ func TestParseSmapsTHP(t *testing.T) {
 }
 
 func TestParseSmapsSumsSplitMappings(t *testing.T) {
-	st, err := parseSmaps([]byte(smapsFixture), 0x7f0000200000, 6*mib)
+	st, err := parseSmaps(strings.NewReader(smapsFixture), 0x7f0000200000, 6*mib)
 	require.NoError(t, err)
 	assert.Equal(t, 6*mib, st.size)
 	assert.Equal(t, 2*mib, st.anonHuge)
 }
 
 func TestParseSmapsUntouched(t *testing.T) {
-	st, err := parseSmaps([]byte(smapsFixture), 0x7f0000600000, 2*mib)
+	st, err := parseSmaps(strings.NewReader(smapsFixture), 0x7f0000600000, 2*mib)
 	require.NoError(t, err)
 	assert.Zero(t, st.rss)
 	assert.Equal(t, THP, st.kind(), "eligible and untouched: huge pages on first touch")
 }
 
 func TestParseSmapsHugeTLB(t *testing.T) {
-	st, err := parseSmaps([]byte(smapsFixture), 0x7f4000000000, 4*mib)
+	st, err := parseSmaps(strings.NewReader(smapsFixture), 0x7f4000000000, 4*mib)
 	require.NoError(t, err)
 	assert.Equal(t, 4*mib, st.hugetlb)
 	assert.Equal(t, 2*mib, st.kernelPage)
@@ -72,21 +73,21 @@ func TestParseSmapsHugeTLB(t *testing.T) {
 }
 
 func TestParseSmapsGuardIsNormal(t *testing.T) {
-	st, err := parseSmaps([]byte(smapsFixture), 0x7f0000000000, 4096)
+	st, err := parseSmaps(strings.NewReader(smapsFixture), 0x7f0000000000, 4096)
 	require.NoError(t, err)
 	assert.False(t, st.thpEligible)
 	assert.Equal(t, NormalPages, st.kind())
 }
 
 func TestParseSmapsMissingMapping(t *testing.T) {
-	_, err := parseSmaps([]byte(smapsFixture), 0x7f2000000000, 4096)
+	_, err := parseSmaps(strings.NewReader(smapsFixture), 0x7f2000000000, 4096)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no mapping at 0x7f2000000000")
 }
 
 func TestParseSmapsOldKernelUsesVmFlags(t *testing.T) {
 	old := "7f0000200000-7f0000400000 rw-p 00000000 00:00 0 \nSize: 2048 kB\nRss: 0 kB\nVmFlags: rd wr hg \n"
-	st, err := parseSmaps([]byte(old), 0x7f0000200000, 2*mib)
+	st, err := parseSmaps(strings.NewReader(old), 0x7f0000200000, 2*mib)
 	require.NoError(t, err)
 	assert.True(t, st.thpEligible)
 }

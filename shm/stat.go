@@ -24,17 +24,19 @@ type Stat struct {
 }
 
 // Stat reads the array's page kind, residency and memory policy back from the
-// kernel. Cost: a read of /proc/self/smaps plus one move_pages call per 2 MiB
-// of array; tens of milliseconds per GiB. Not for hot paths.
+// kernel. Cost: a walk of the array's page tables (PAGEMAP_SCAN), a
+// get_mempolicy, and one move_pages call per 2 MiB of array: tens of
+// milliseconds per GiB. Not for hot paths.
 func (a *Array[T]) Stat() (Stat, error) {
 	if a.freed.Load() {
 		return Stat{}, fmt.Errorf("shm: Stat of Array[%v]: %w", reflect.TypeFor[T](), ErrFreed)
 	}
-	return statOf(a.mem)
+	return statOf(a.region)
 }
 
-func statOf(mem []byte) (Stat, error) {
-	st, err := readSmaps(mem)
+func statOf(r region) (Stat, error) {
+	mem := r.mem
+	u, err := usage(mem)
 	if err != nil {
 		return Stat{}, err
 	}
@@ -53,10 +55,10 @@ func statOf(mem []byte) (Stat, error) {
 		}
 	}
 	return Stat{
-		Kind:      st.kind(),
+		Kind:      kindOf(r.kind, u),
 		Bytes:     len(mem),
-		Resident:  st.rss + st.hugetlb,
-		Huge:      st.anonHuge + st.hugetlb,
+		Resident:  u.resident,
+		Huge:      u.huge,
 		Policy:    MemPolicy{mode: mode, nodes: nodes},
 		NodeBytes: onNode,
 	}, nil
