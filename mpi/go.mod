@@ -2,8 +2,14 @@ module github.com/numapool/numapool/mpi
 
 go 1.26.0
 
-require go.uber.org/goleak v1.3.0
+require (
+	github.com/numapool/numapool v0.0.0
+	go.uber.org/goleak v1.3.0
+)
 
-require github.com/stretchr/testify v1.12.1 // indirect
+require (
+	github.com/klauspost/cpuid/v2 v2.4.2 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
 
 replace github.com/numapool/numapool => ../

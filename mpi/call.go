@@ -1,0 +1,445 @@
+package mpi
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/numapool/numapool/mpi/codec"
+	"github.com/numapool/numapool/mpi/internal/plan"
+)
+
+// Message tags: rank 0 to a rank (chunks, then Stop), a rank to rank 0
+// (results), and rank 0's notice that the call is ending early.
+const (
+	tagDown = 7301
+	tagUp   = 7302
+	tagHalt = 7303
+)
+
+// Message kinds, the first word of every message's header.
+const (
+	msgWork    = iota + 1 // lo, hi, then the arguments unless every rank has them
+	msgStop               // no more chunks for this rank
+	msgResult             // lo, hi, then the results
+	msgFailed             // lo, hi, then the failure
+	msgSkipped            // lo, hi: not run, the call is ending
+	msgHalt               // the call ends early: skip queued chunks
+	msgVoid               // a chunk whose arguments rank 0 could not encode: answer Skipped
+)
+
+// Call kinds, checked to agree across ranks.
+const (
+	callMap = iota + 1
+	callStream
+	callReduce
+)
+
+var callNames = map[int64]string{callMap: "Map", callStream: "MapStream", callReduce: "Reduce"}
+
+// Final status of a call, broadcast by rank 0 when it ends.
+const (
+	statusOK = iota
+	statusFailed
+	statusStopped
+)
+
+const headerLen = 32
+
+// header is the fixed start of a message: kind, lo, hi and the call's
+// sequence number, which catches a message of another call.
+func putHeader(b []byte, kind, lo, hi int, seq int64) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(kind))
+	b = binary.LittleEndian.AppendUint64(b, uint64(lo))
+	b = binary.LittleEndian.AppendUint64(b, uint64(hi))
+	return binary.LittleEndian.AppendUint64(b, uint64(seq))
+}
+
+func readHeader(m []byte, seq int64) (kind, lo, hi int, payload []byte, err error) {
+	if len(m) < headerLen {
+		return 0, 0, 0, nil, fmt.Errorf("mpi: a message of %d bytes is shorter than its header; another program shares the communicator?", len(m))
+	}
+	kind = int(binary.LittleEndian.Uint64(m))
+	lo = int(binary.LittleEndian.Uint64(m[8:]))
+	hi = int(binary.LittleEndian.Uint64(m[16:]))
+	if s := int64(binary.LittleEndian.Uint64(m[24:])); s != seq {
+		return 0, 0, 0, nil, fmt.Errorf("mpi: a message of distributed call %d arrived during call %d; every rank must make the same calls in the same order", s, seq)
+	}
+	return kind, lo, hi, m[headerLen:], nil
+}
+
+// A job is one distributed call as the protocol sees it: tasks 0..n-1 in
+// chunks [lo, hi), each run by run on some rank's pool into out; on rank 0,
+// sink gives the slice a chunk's results go to and done takes them.
+type job[A, R any] struct {
+	kind     int64
+	n        int
+	in       []A  // rank 0's input, or every rank's
+	ship     bool // arguments travel with their chunks
+	perChunk bool // one result per chunk instead of one per task
+	args     codec.Codec[A]
+	res      codec.Codec[R]
+	cfg      *config
+
+	run  func(lo, hi int, args []A, out []R) error
+	sink func(lo, hi int) []R             // rank 0
+	done func(lo, hi int, res []R) error  // rank 0; errStopped ends the call quietly
+	last func() ([]byte, error)           // rank 0: a payload broadcast with the final status
+	take func(payload []byte) error       // other ranks: that payload
+	fail error                            // set on a rank that rejects the call before it starts
+	name func() string                    // the call's name, for errors
+}
+
+func (j *job[A, R]) outLen(lo, hi int) int {
+	if j.perChunk {
+		return 1
+	}
+	return hi - lo
+}
+
+// runJob makes the distributed call j on the MPI thread.
+func runJob[A, R any](t *thread, c *Comm, j *job[A, R]) error {
+	c.seq++
+	if err := agree(t, c.seq, j); err != nil {
+		return err
+	}
+	if t.rank == 0 {
+		return lead(t, c.seq, j)
+	}
+	return follow(t, c.seq, j)
+}
+
+// agree checks, before any task runs, that every rank accepted the call
+// and that all make the same call as rank 0. One broadcast, one allreduce.
+func agree[A, R any](t *thread, seq int64, j *job[A, R]) error {
+	everyRank := int64(0)
+	if !j.ship {
+		everyRank = 1
+	}
+	mine := []int64{j.kind, int64(j.n), int64(j.cfg.chunk), everyRank, seq, int64(j.cfg.prefetch), int64(j.cfg.localChunk)}
+	root := append([]int64(nil), mine...)
+	if err := t.bcastFixed(int64Bytes(root), 0); err != nil {
+		return err
+	}
+	var why string
+	for i, what := range []string{"call", "input length", "ChunkSize", "InputOnEveryRank", "call sequence", "Prefetch", "LocalChunkSize"} {
+		if i == 1 && everyRank == 0 {
+			continue // only rank 0's length counts
+		}
+		if root[i] != mine[i] && why == "" {
+			why = fmt.Sprintf("%s: rank 0 has %d, rank %d has %d", what, root[i], t.rank, mine[i])
+			if i == 0 {
+				why = fmt.Sprintf("rank 0 calls %s, rank %d calls %s", callNames[root[i]], t.rank, callNames[mine[i]])
+			}
+		}
+	}
+	flags := []int64{0, 0}
+	if j.fail != nil {
+		flags[0] = int64(t.rank) + 1
+	}
+	if why != "" {
+		flags[1] = int64(t.rank) + 1
+	}
+	all, err := t.allMax(flags)
+	if err != nil {
+		return err
+	}
+	switch {
+	case j.fail != nil:
+		return j.fail
+	case all[0] > 0:
+		return fmt.Errorf("mpi: %s: rank %d rejected the call (its own error says why); no task ran", j.name(), all[0]-1)
+	case why != "":
+		return fmt.Errorf("mpi: %s: ranks disagree about the call (%s); every rank must make the same calls, in the same order, with the same options", j.name(), why)
+	case all[1] > 0:
+		return fmt.Errorf("mpi: %s: rank %d disagrees with rank 0 about the call (its error says how); every rank must make the same calls, in the same order, with the same options", j.name(), all[1]-1)
+	}
+	if t.rank != 0 {
+		j.n = int(root[1])
+	}
+	return nil
+}
+
+// lead is rank 0's side: it hands out chunks, runs its own between
+// messages, collects results, and broadcasts how the call ended.
+func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
+	pl, err := plan.New(j.n, j.cfg.chunk, t.size)
+	if err != nil {
+		return err
+	}
+	var failure, unsent error
+	var msg []byte
+	// down sends rank r what the plan says. Arguments that fail to encode
+	// leave the chunk void and the failure in unsent, for the loop to halt on.
+	down := func(r int) error {
+		lo, hi, reply := pl.Send(r)
+		switch reply {
+		case plan.Work:
+			msg = putHeader(msg[:0], msgWork, lo, hi, seq)
+			if j.ship {
+				var err error
+				if msg, err = j.args.Append(msg, j.in[lo:hi]); err != nil {
+					msg = putHeader(msg[:0], msgVoid, lo, hi, seq)
+					if unsent == nil {
+						unsent = &RankError{Rank: 0, Msg: fmt.Sprintf("arguments of tasks %d..%d: %v", lo, hi-1, err), Err: err}
+					}
+				}
+			}
+		case plan.Stop:
+			msg = putHeader(msg[:0], msgStop, 0, 0, seq)
+		default:
+			return nil
+		}
+		return t.send(r, tagDown, msg)
+	}
+	halt := func(why error) error {
+		if failure != nil {
+			return nil
+		}
+		failure = why
+		pl.Halt()
+		for r := 1; r < t.size; r++ {
+			if err := t.send(r, tagHalt, putHeader(nil, msgHalt, 0, 0, seq)); err != nil {
+				return err
+			}
+			if err := down(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// deliver passes a chunk's results on; a failure there ends the call.
+	deliver := func(lo, hi int, out []R) error {
+		if err := j.done(lo, hi, out); err != nil {
+			if errors.Is(err, errStopped) {
+				return halt(errStopped)
+			}
+			return halt(&RankError{Rank: 0, Msg: err.Error(), Err: err})
+		}
+		return nil
+	}
+	handle := func(from int, m []byte) error {
+		kind, lo, hi, payload, err := readHeader(m, seq)
+		if err != nil {
+			return err
+		}
+		if err := pl.Answered(from); err != nil {
+			return err
+		}
+		switch kind {
+		case msgResult:
+			if failure == nil {
+				out := j.sink(lo, hi)
+				if err := j.res.Decode(payload, out); err != nil {
+					if err := halt(&RankError{Rank: 0, Msg: fmt.Sprintf("results of tasks %d..%d from rank %d: %v", lo, hi-1, from, err), Err: err}); err != nil {
+						return err
+					}
+				} else if err := deliver(lo, hi, out); err != nil {
+					return err
+				}
+			}
+		case msgFailed:
+			if err := halt(decodeError(payload, nil)); err != nil {
+				return err
+			}
+		case msgSkipped:
+		default:
+			return fmt.Errorf("mpi: rank %d sent a message of kind %d to rank 0 during a call", from, kind)
+		}
+		return down(from)
+	}
+	// haltUnsent ends the call when arguments failed to encode.
+	haltUnsent := func() error {
+		if unsent == nil {
+			return nil
+		}
+		why := unsent
+		unsent = nil
+		return halt(why)
+	}
+
+	for r := 1; r < t.size; r++ {
+		for range j.cfg.prefetch {
+			if err := down(r); err != nil {
+				return err
+			}
+		}
+	}
+	for {
+		if err := haltUnsent(); err != nil {
+			return err
+		}
+		for {
+			from, m, ok, err := t.poll(-1, tagUp)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+			if err := handle(from, m); err != nil {
+				return err
+			}
+			if err := haltUnsent(); err != nil {
+				return err
+			}
+		}
+		if lo, hi, ok := pl.Local(); ok {
+			out := j.sink(lo, hi)
+			var args []A
+			if j.in != nil {
+				args = j.in[lo:hi]
+			}
+			if err := j.run(lo, hi, args, out); err != nil {
+				if err := halt(taskError(err, 0, lo)); err != nil {
+					return err
+				}
+			} else if err := deliver(lo, hi, out); err != nil {
+				return err
+			}
+			continue
+		}
+		if !pl.Waiting() {
+			break
+		}
+		from, m, err := t.recv(-1, tagUp)
+		if err != nil {
+			return err
+		}
+		if err := handle(from, m); err != nil {
+			return err
+		}
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if s := j.cfg.stats; s != nil {
+		s.ChunksPerRank = pl.Given()
+		s.Chunks = 0
+		for _, g := range s.ChunksPerRank {
+			s.Chunks += g
+		}
+	}
+
+	// The final status: a status byte, then the failure or the payload.
+	status := []byte{statusOK}
+	switch {
+	case errors.Is(failure, errStopped):
+		status[0] = statusStopped
+	case failure != nil:
+		status = append([]byte{statusFailed}, encodeError(failure)...)
+	case j.last != nil:
+		payload, err := j.last()
+		if err != nil {
+			failure = &RankError{Rank: 0, Msg: err.Error(), Err: err}
+			status = append([]byte{statusFailed}, encodeError(failure)...)
+		} else {
+			status = append(status, payload...)
+		}
+	}
+	if _, err := t.bcast(status, 0); err != nil {
+		return err
+	}
+	if errors.Is(failure, errStopped) {
+		return nil
+	}
+	return failure
+}
+
+// follow is the side of every other rank: it runs the chunks rank 0 sends
+// until told to stop, then learns how the call ended.
+func follow[A, R any](t *thread, seq int64, j *job[A, R]) error {
+	var mine error // this rank's own failure
+	halted := false
+	var args []A
+	var out []R
+	var msg []byte
+	for {
+		_, m, err := t.recv(0, tagDown)
+		if err != nil {
+			return err
+		}
+		kind, lo, hi, payload, err := readHeader(m, seq)
+		if err != nil {
+			return err
+		}
+		if kind == msgStop {
+			break
+		}
+		if kind != msgWork && kind != msgVoid || lo < 0 || hi < lo || hi > j.n {
+			return fmt.Errorf("mpi: rank 0 sent kind %d for tasks [%d, %d) of %d", kind, lo, hi, j.n)
+		}
+		if !halted {
+			_, _, got, err := t.poll(0, tagHalt)
+			if err != nil {
+				return err
+			}
+			halted = got
+		}
+		if halted || mine != nil || kind == msgVoid {
+			if err := t.send(0, tagUp, putHeader(msg[:0], msgSkipped, lo, hi, seq)); err != nil {
+				return err
+			}
+			continue
+		}
+		if j.ship {
+			args = resize(args, hi-lo)
+			if err := j.args.Decode(payload, args); err != nil {
+				mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("arguments of tasks %d..%d: %v", lo, hi-1, err), Err: err}
+			}
+		} else if j.in != nil {
+			args = j.in[lo:hi]
+		}
+		if mine == nil {
+			out = resize(out, j.outLen(lo, hi))
+			if err := j.run(lo, hi, args, out); err != nil {
+				mine = taskError(err, t.rank, lo)
+			} else {
+				msg = putHeader(msg[:0], msgResult, lo, hi, seq)
+				if msg, err = j.res.Append(msg, out); err != nil {
+					mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("results of tasks %d..%d: %v", lo, hi-1, err), Err: err}
+				}
+			}
+		}
+		if mine != nil {
+			msg = append(putHeader(msg[:0], msgFailed, lo, hi, seq), encodeError(mine)...)
+		}
+		if err := t.send(0, tagUp, msg); err != nil {
+			return err
+		}
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	status, err := t.bcast(nil, 0)
+	if err != nil {
+		return err
+	}
+	if len(status) == 0 {
+		return fmt.Errorf("mpi: rank 0 sent an empty final status")
+	}
+	if status[0] != statusOK && !halted {
+		// Rank 0 sent a halt notice to every rank; take ours.
+		if _, _, err := t.recv(0, tagHalt); err != nil {
+			return err
+		}
+	}
+	switch status[0] {
+	case statusStopped:
+		return nil
+	case statusFailed:
+		return decodeError(status[1:], mine)
+	}
+	if j.take != nil {
+		return j.take(status[1:])
+	}
+	return nil
+}
+
+// resize returns s with length n, reusing its memory when it can.
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}

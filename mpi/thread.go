@@ -1,0 +1,258 @@
+package mpi
+
+/*
+#cgo pkg-config: ompi-c
+#include <stdlib.h>
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"math"
+	"time"
+	"unsafe"
+)
+
+// thread is the MPI side of a Comm. Its methods make MPI calls, so they run
+// only on the Comm's locked OS thread, inside a function passed to Comm.do.
+//
+// No method blocks inside the MPI library: Open MPI's blocking calls spin
+// on the CPU until they finish, which on a node with more ranks and
+// workers than CPUs takes a CPU from the ranks that have work. Waits here
+// test their request, spin briefly, then sleep in growing steps (see pause).
+type thread struct {
+	rank, size int
+	pending    []*C.npmpi_req // sends not yet known to be finished
+	buf        []byte         // the last message received
+}
+
+// mpiError turns an MPI return code into an error naming the call.
+func mpiError(rc C.int, call string) error {
+	if rc == C.MPI_SUCCESS {
+		return nil
+	}
+	var b [C.MPI_MAX_ERROR_STRING + 1]C.char
+	C.npmpi_error_string(rc, &b[0], C.int(len(b)))
+	return fmt.Errorf("mpi: %s: %s (MPI error %d)", call, C.GoString(&b[0]), int(rc))
+}
+
+// Waits test without sleeping this many times, then sleep 2, 4, ... up to
+// maxPause between tests.
+const (
+	spinTests = 64
+	maxPause  = 256 * time.Microsecond
+)
+
+// pause is one step of a wait: nothing for the first spinTests steps, then
+// a sleep that doubles up to maxPause. A sleeping wait adds at most
+// maxPause to the latency of the message it waits for.
+func pause(step int) {
+	if step < spinTests {
+		return
+	}
+	d := time.Duration(1) << min(step-spinTests+1, 8) * time.Microsecond
+	time.Sleep(min(d, maxPause))
+}
+
+// checkLen rejects messages MPI cannot count in an int.
+func checkLen(n int, what string) error {
+	if n > math.MaxInt32 {
+		return fmt.Errorf("mpi: %s of %d bytes is over MPI's limit of %d bytes per message; use a smaller ChunkSize", what, n, math.MaxInt32)
+	}
+	return nil
+}
+
+// wait finishes r, lazily, and frees it unless keep is set.
+func (t *thread) wait(r *C.npmpi_req, call string, keep bool) error {
+	for step := 0; ; step++ {
+		var done C.int
+		if rc := C.npmpi_test(r, &done); rc != C.MPI_SUCCESS {
+			if !keep {
+				C.npmpi_free(r)
+			}
+			return mpiError(rc, call)
+		}
+		if done != 0 {
+			if !keep {
+				C.npmpi_free(r)
+			}
+			return nil
+		}
+		pause(step)
+	}
+}
+
+// send starts sending a copy of data to dest; it returns at once. The
+// copy is freed when the send is found finished by reap or flush.
+func (t *thread) send(dest, tag int, data []byte) error {
+	if err := checkLen(len(data), "a message"); err != nil {
+		return err
+	}
+	var rc C.int
+	var p unsafe.Pointer
+	if len(data) > 0 {
+		p = unsafe.Pointer(&data[0])
+	}
+	r := C.npmpi_isend(p, C.int(len(data)), C.int(dest), C.int(tag), &rc)
+	if r == nil {
+		return mpiError(rc, "MPI_Isend")
+	}
+	t.pending = append(t.pending, r)
+	return t.reap()
+}
+
+// reap frees the sends that have finished.
+func (t *thread) reap() error {
+	keep := t.pending[:0]
+	var first error
+	for _, r := range t.pending {
+		var done C.int
+		if rc := C.npmpi_test(r, &done); rc != C.MPI_SUCCESS {
+			C.npmpi_free(r)
+			if first == nil {
+				first = mpiError(rc, "MPI_Test of a send")
+			}
+			continue
+		}
+		if done != 0 {
+			C.npmpi_free(r)
+			continue
+		}
+		keep = append(keep, r)
+	}
+	clear(t.pending[len(keep):])
+	t.pending = keep
+	return first
+}
+
+// flush waits until every send has finished.
+func (t *thread) flush() error {
+	var first error
+	for _, r := range t.pending {
+		if err := t.wait(r, "MPI_Isend", false); err != nil && first == nil {
+			first = err
+		}
+	}
+	clear(t.pending)
+	t.pending = t.pending[:0]
+	return first
+}
+
+// poll receives a message from source (or any rank) with tag if one is
+// there, without waiting. The message is valid until the next receive.
+func (t *thread) poll(source, tag int) (from int, msg []byte, ok bool, err error) {
+	var found, cfrom, count C.int
+	if rc := C.npmpi_iprobe(C.int(source), C.int(tag), &found, &cfrom, &count); rc != C.MPI_SUCCESS {
+		return 0, nil, false, mpiError(rc, "MPI_Iprobe")
+	}
+	if found == 0 {
+		return 0, nil, false, nil
+	}
+	n := int(count)
+	if cap(t.buf) < n {
+		t.buf = make([]byte, n)
+	}
+	t.buf = t.buf[:n]
+	var p unsafe.Pointer
+	if n > 0 {
+		p = unsafe.Pointer(&t.buf[0])
+	}
+	if rc := C.npmpi_recv(p, count, cfrom, C.int(tag)); rc != C.MPI_SUCCESS {
+		return 0, nil, false, mpiError(rc, "MPI_Recv")
+	}
+	return int(cfrom), t.buf, true, nil
+}
+
+// recv waits for a message from source (or any rank) with tag.
+func (t *thread) recv(source, tag int) (from int, msg []byte, err error) {
+	for step := 0; ; step++ {
+		from, msg, ok, err := t.poll(source, tag)
+		if err != nil || ok {
+			return from, msg, err
+		}
+		if len(t.pending) > 0 {
+			if err := t.reap(); err != nil {
+				return 0, nil, err
+			}
+		}
+		pause(step)
+	}
+}
+
+// barrier waits until every rank has entered it.
+func (t *thread) barrier() error {
+	var rc C.int
+	r := C.npmpi_ibarrier(&rc)
+	if r == nil {
+		return mpiError(rc, "MPI_Ibarrier")
+	}
+	return t.wait(r, "MPI_Ibarrier", false)
+}
+
+// bcast returns root's data on every rank; other ranks' data is ignored.
+func (t *thread) bcast(data []byte, root int) ([]byte, error) {
+	n := []int64{int64(len(data))}
+	if t.rank != root {
+		n[0] = 0
+	}
+	if err := t.bcastFixed(int64Bytes(n), root); err != nil {
+		return nil, err
+	}
+	if err := checkLen(int(n[0]), "a broadcast"); err != nil {
+		return nil, err
+	}
+	out := make([]byte, n[0])
+	if t.rank == root {
+		copy(out, data)
+	}
+	if err := t.bcastFixed(out, root); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// bcastFixed broadcasts len(b) bytes (the same on every rank) from root
+// into b.
+func (t *thread) bcastFixed(b []byte, root int) error {
+	var rc C.int
+	var p unsafe.Pointer
+	if len(b) > 0 {
+		p = unsafe.Pointer(&b[0])
+	}
+	r := C.npmpi_ibcast(p, C.int(len(b)), C.int(root), &rc)
+	if r == nil {
+		return mpiError(rc, "MPI_Ibcast")
+	}
+	if err := t.wait(r, "MPI_Ibcast", true); err != nil {
+		C.npmpi_free(r)
+		return err
+	}
+	if len(b) > 0 {
+		C.npmpi_take(r, 0, p, C.int(len(b)))
+	}
+	C.npmpi_free(r)
+	return nil
+}
+
+// allMax returns the element-wise maximum of v over all ranks.
+func (t *thread) allMax(v []int64) ([]int64, error) {
+	var rc C.int
+	r := C.npmpi_iallreduce_max((*C.int64_t)(unsafe.Pointer(&v[0])), C.int(len(v)), &rc)
+	if r == nil {
+		return nil, mpiError(rc, "MPI_Iallreduce")
+	}
+	if err := t.wait(r, "MPI_Iallreduce", true); err != nil {
+		C.npmpi_free(r)
+		return nil, err
+	}
+	out := make([]int64, len(v))
+	C.npmpi_take(r, C.int(8*len(v)), unsafe.Pointer(&out[0]), C.int(8*len(v)))
+	C.npmpi_free(r)
+	return out, nil
+}
+
+// int64Bytes views v's memory as bytes.
+func int64Bytes(v []int64) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 8*len(v))
+}
