@@ -134,7 +134,7 @@ func (r *numapoolRunner) Close() error { return r.p.Close() }
 
 func numapoolContender(name string, into bool, opts ...numapool.CallOption) Contender {
 	return Contender{name, func(workers int) (Runner, error) {
-		p, err := numapool.New(numapool.Workers(workers), numapool.KeepAlive(true))
+		p, err := numapool.New(numapool.Workers(workers))
 		if err != nil {
 			return nil, err
 		}

@@ -148,7 +148,7 @@ func BenchmarkMapSquares(b *testing.B) {
 		}
 	})
 	b.Run("numapool-into", func(b *testing.B) {
-		p := benchPool(b, KeepAlive(true))
+		p := benchPool(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := MapInto(p, out, in, f); err != nil {
@@ -156,9 +156,9 @@ func BenchmarkMapSquares(b *testing.B) {
 			}
 		}
 	})
-	for _, keep := range []bool{true, false} {
-		b.Run(fmt.Sprintf("numapool/keepalive=%v", keep), func(b *testing.B) {
-			p := benchPool(b, KeepAlive(keep))
+	for _, fresh := range []bool{false, true} {
+		b.Run(fmt.Sprintf("numapool/fresh=%v", fresh), func(b *testing.B) {
+			p := benchPool(b, freshOpt(fresh)...)
 			b.ReportAllocs()
 			for b.Loop() {
 				r, err := Map(p, in, f)
@@ -187,7 +187,7 @@ func BenchmarkMapChunk1(b *testing.B) {
 		}
 	})
 	b.Run("numapool", func(b *testing.B) {
-		p := benchPool(b, KeepAlive(true))
+		p := benchPool(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			r, err := Map(p, in, opaqueSquare, ChunkSize(1))
@@ -198,7 +198,7 @@ func BenchmarkMapChunk1(b *testing.B) {
 		}
 	})
 	b.Run("numapool-imap", func(b *testing.B) {
-		p := benchPool(b, KeepAlive(true))
+		p := benchPool(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			for r, err := range IMap(p, in, opaqueSquare, ChunkSize(1)) {
@@ -214,9 +214,9 @@ func BenchmarkMapChunk1(b *testing.B) {
 // BenchmarkMapSmall measures the fixed cost of one call: 64 tasks.
 func BenchmarkMapSmall(b *testing.B) {
 	in := benchInput(64)
-	for _, keep := range []bool{true, false} {
-		b.Run(fmt.Sprintf("keepalive=%v", keep), func(b *testing.B) {
-			p := benchPool(b, KeepAlive(keep))
+	for _, fresh := range []bool{false, true} {
+		b.Run(fmt.Sprintf("fresh=%v", fresh), func(b *testing.B) {
+			p := benchPool(b, freshOpt(fresh)...)
 			b.ReportAllocs()
 			for b.Loop() {
 				r, err := Map(p, in, benchSquare)
@@ -283,7 +283,7 @@ func BenchmarkScaling(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("numapool/workers=%d", w), func(b *testing.B) {
-			p := benchPool(b, Workers(w), KeepAlive(true))
+			p := benchPool(b, Workers(w))
 			for b.Loop() {
 				if err := MapInto(p, out, in, opaqueMix); err != nil {
 					b.Fatal(err)
@@ -311,14 +311,14 @@ func BenchmarkFullMachine(b *testing.B) {
 		opts  []Option
 		chunk int
 	}{
-		{"pinned", []Option{KeepAlive(true)}, 0},
-		{"unpinned", []Option{KeepAlive(true), Unpinned()}, 0},
-		{"pinned-fine", []Option{KeepAlive(true)}, n / (32 * cpus)},
-		{"unpinned-fine", []Option{KeepAlive(true), Unpinned()}, n / (32 * cpus)},
-		{"pinned-n-1", []Option{KeepAlive(true), Workers(max(1, cpus-1))}, 0},
-		{"pinned-channel", []Option{KeepAlive(true)}, 0},
-		{"pinned-futex", []Option{KeepAlive(true)}, 0},
-		{"unpinned-futex", []Option{KeepAlive(true), Unpinned()}, 0},
+		{"pinned", nil, 0},
+		{"unpinned", []Option{Unpinned()}, 0},
+		{"pinned-fine", nil, n / (32 * cpus)},
+		{"unpinned-fine", []Option{Unpinned()}, n / (32 * cpus)},
+		{"pinned-n-1", []Option{Workers(max(1, cpus-1))}, 0},
+		{"pinned-channel", nil, 0},
+		{"pinned-futex", nil, 0},
+		{"unpinned-futex", []Option{Unpinned()}, 0},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			switch {
@@ -346,7 +346,7 @@ func BenchmarkFullMachine(b *testing.B) {
 // leaves the caller a P of its own (one worker fewer than GOMAXPROCS).
 func BenchmarkIMapChunk1FreeP(b *testing.B) {
 	in := benchInput(100_000)
-	p := benchPool(b, Workers(max(1, runtime.GOMAXPROCS(0)-1)), KeepAlive(true))
+	p := benchPool(b, Workers(max(1, runtime.GOMAXPROCS(0)-1)))
 	for b.Loop() {
 		for r, err := range IMap(p, in, opaqueSquare, ChunkSize(1)) {
 			if err != nil {
@@ -355,4 +355,12 @@ func BenchmarkIMapChunk1FreeP(b *testing.B) {
 			_ = r
 		}
 	}
+}
+
+// freshOpt is FreshWorkersPerCall when fresh is set.
+func freshOpt(fresh bool) []Option {
+	if fresh {
+		return []Option{FreshWorkersPerCall()}
+	}
+	return nil
 }

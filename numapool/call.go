@@ -3,26 +3,27 @@ package numapool
 import (
 	"fmt"
 	"iter"
+	"math"
+	"reflect"
 	"slices"
+	"unsafe"
 )
 
 // Source is what the map functions take as input: a slice, or an iter.Seq
-// (a generator), whose length is unknown unless IterableLen gives it.
+// (a generator), whose length is unknown unless IterableLen gives it. Named
+// types count too: a `type Vec []float64` or a `type Rows iter.Seq[Row]`.
 type Source[A any] interface {
-	[]A | iter.Seq[A] | func(yield func(A) bool)
+	~[]A | ~func(yield func(A) bool)
 }
 
-// input splits a Source into its slice or its sequence.
+// input splits a Source into its slice or its sequence. Both of Source's
+// kinds share their memory layout with []A or iter.Seq[A], so the
+// conversion is a reinterpretation, chosen by the type's kind.
 func input[A any, S Source[A]](src S) (slice []A, seq iter.Seq[A]) {
-	switch s := any(src).(type) {
-	case []A:
-		return s, nil
-	case iter.Seq[A]:
-		return nil, s
-	case func(yield func(A) bool):
-		return nil, s
+	if reflect.TypeFor[S]().Kind() == reflect.Slice {
+		return *(*[]A)(unsafe.Pointer(&src)), nil
 	}
-	panic("unreachable: Source has three kinds")
+	return nil, *(*iter.Seq[A])(unsafe.Pointer(&src))
 }
 
 // callOptions applies opts over the defaults.
@@ -36,27 +37,84 @@ func callOptions(opts []CallOption) (callConfig, error) {
 	return cc, nil
 }
 
-// chunking returns the chunk size and the bound on tasks in flight for an
-// input of n tasks (-1: unknown) on workers workers.
-func chunking(cc *callConfig, n, workers int) (size, maxActive int, err error) {
-	size = cc.chunkSize
+// Defaults of chunking, from MPIRE: 4 chunks per worker when the length is
+// known (enough to even out uneven tasks, few enough that a chunk's cost
+// hides the hand-out), and in flight at most 2 chunks per worker (one
+// running, one ready), so a worker never waits for the feeder.
+const (
+	chunksPerWorker   = 4
+	inFlightPerWorker = 2
+)
+
+// A Plan is how a call cuts its input: what ChunkSize, IterableLen and
+// MaxTasksActive come to for an input of a given length on a given pool.
+// Pool.Plan returns it, so a call can be tuned without guessing.
+type Plan struct {
+	Tasks     int // tasks in the input; -1 when unknown (an iter.Seq without IterableLen)
+	ChunkSize int // tasks a worker takes at a time
+	Chunks    int // chunks of the input; -1 when unknown
+	MaxActive int // tasks taken from the input and not yet finished, at most
+}
+
+// Plan returns the chunking a call over n tasks (-1: an iter.Seq of unknown
+// length) would use on this pool with opts: the default chunk size is
+// ceil(n / (4 x workers)), never more than n; the default MaxTasksActive is
+// 2 x workers x chunk size; a MaxTasksActive below the chunk size shrinks
+// the chunk to it. The options' own errors are returned as the call would.
+func (p *Pool) Plan(n int, opts ...CallOption) (Plan, error) {
+	cc, err := callOptions(opts)
+	if err != nil {
+		return Plan{}, err
+	}
+	if n < 0 {
+		n = cc.iterableLen
+	} else if cc.iterableLen >= 0 {
+		n = min(n, cc.iterableLen)
+	}
+	return chunking(&cc, n, p.n)
+}
+
+// chunking returns the plan for an input of n tasks (-1: unknown) on
+// workers workers. Every product saturates, so absurd options give a
+// working plan or an error, never an overflow.
+func chunking(cc *callConfig, n, workers int) (Plan, error) {
+	pl := Plan{Tasks: n, Chunks: -1}
+	size := cc.chunkSize
 	if size == 0 {
 		if n < 0 {
-			return 0, 0, fmt.Errorf("numapool: the input is an iter.Seq of unknown length, so it cannot be cut into 4 chunks per worker: pass numapool.IterableLen(n) with its length, or numapool.ChunkSize(k) to choose the chunk size")
+			return Plan{}, fmt.Errorf("numapool: the input is an iter.Seq of unknown length, so it cannot be cut into %d chunks per worker: pass numapool.IterableLen(n) with its length, or numapool.ChunkSize(k) to choose the chunk size", chunksPerWorker)
 		}
-		size = max(1, (n+4*workers-1)/(4*workers))
+		size = max(1, ceilDiv(n, satMul(chunksPerWorker, workers)))
 	}
-	maxActive = cc.maxActive
-	if maxActive == 0 {
-		maxActive = 2 * workers * size
+	if n >= 0 {
+		size = max(1, min(size, n)) // a chunk never holds more than the input
 	}
-	if maxActive < size {
-		if cc.chunkSize > 0 {
-			return 0, 0, fmt.Errorf("numapool: MaxTasksActive(%d) is smaller than ChunkSize(%d), so no chunk could ever start: raise MaxTasksActive or lower ChunkSize", maxActive, size)
-		}
-		size = maxActive
+	pl.MaxActive = cc.maxActive
+	if pl.MaxActive == 0 {
+		pl.MaxActive = satMul(satMul(inFlightPerWorker, workers), size)
 	}
-	return size, maxActive, nil
+	pl.ChunkSize = min(size, pl.MaxActive)
+	if n >= 0 {
+		pl.Chunks = ceilDiv(n, pl.ChunkSize)
+	}
+	return pl, nil
+}
+
+// ceilDiv is ceil(a / b) for a >= 0, b > 0, without overflow.
+func ceilDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 {
+		q++
+	}
+	return q
+}
+
+// satMul is a * b for a, b >= 0, saturating at the largest int.
+func satMul(a, b int) int {
+	if a != 0 && b > math.MaxInt/a {
+		return math.MaxInt
+	}
+	return a * b
 }
 
 // mapEager runs an eager call and returns its results.
@@ -100,18 +158,18 @@ func mapEager[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(
 
 // mapSlice runs f over in, writing out[i] for in[i], on a sliceJob.
 func mapSlice[A, R any](p *Pool, in []A, out []R, cc *callConfig, mk func(*jobBase) runner[A, R]) error {
-	size, maxActive, err := chunking(cc, len(in), p.n)
+	pl, err := chunking(cc, len(in), p.n)
 	if err != nil {
 		return err
 	}
 	j := &sliceJob{
 		n:      int64(len(in)),
-		size:   int64(size),
-		chunks: int64((len(in) + size - 1) / size),
-		limit:  maxActive < p.n*size,
+		size:   int64(pl.ChunkSize),
+		chunks: int64(pl.Chunks),
+		limit:  pl.MaxActive < satMul(p.n, pl.ChunkSize),
 	}
 	j.init(p, cc)
-	j.credit.Store(int64(maxActive))
+	j.credit.Store(int64(pl.MaxActive))
 	run := mk(&j.jobBase)
 	j.run = func(w *Worker, lo, hi int) bool { return run(w, in[lo:hi], out[lo:hi], lo) }
 	return runSlice(p, j, cc)
@@ -152,33 +210,33 @@ const maxChunksInFlight = 4096
 // stream runs a call through a streamJob; emit gets each finished chunk
 // and returns false to end the call early (then stream returns nil).
 func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(*jobBase) runner[A, R], ordered bool, emit func(*chunk[A, R]) bool) error {
-	n := -1
-	src := &source[A]{left: -1}
+	n, limit := -1, -1
 	if seq == nil {
 		if cc.iterableLen >= 0 && cc.iterableLen < len(in) {
 			in = in[:cc.iterableLen]
 		}
 		n = len(in)
 	} else if cc.iterableLen >= 0 {
-		n = cc.iterableLen
-		src.left = n
+		n, limit = cc.iterableLen, cc.iterableLen
 	}
-	size, maxActive, err := chunking(cc, n, p.n)
+	pl, err := chunking(cc, n, p.n)
 	if err != nil {
 		return err
 	}
+	size := pl.ChunkSize
 	// The rings and the reorder array have one slot per chunk in flight:
 	// no more than the call has, and no more than maxChunksInFlight.
-	maxChunks := min(max(1, maxActive/size), maxChunksInFlight)
+	maxChunks := min(max(1, pl.MaxActive/size), maxChunksInFlight)
 	if n >= 0 {
-		maxChunks = min(maxChunks, max(1, (n+size-1)/size))
+		maxChunks = min(maxChunks, max(1, pl.Chunks))
 	}
 	j := &streamJob[A, R]{results: newRing[*chunk[A, R]](maxChunks)}
 	j.init(p, cc)
+	j.caller = goid()
 	j.run = mk(&j.jobBase)
 	if seq == nil {
 		j.in, j.size = in, int64(size)
-		j.chunks = int64((len(in) + size - 1) / size)
+		j.chunks = int64(pl.Chunks)
 		j.free = newRing[*chunk[A, R]](maxChunks)
 		for range maxChunks {
 			j.free.pushWait(&chunk[A, R]{res: make([]R, size)})
@@ -192,21 +250,20 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		return err
 	}
 	defer p.endCall(j)
-	if seq != nil {
-		next, stop := iter.Pull(seq)
-		defer stop()
-		src.next = next
-	}
 	defer func() {
 		// However the call ends (done, error, early break, a panic in the
 		// loop body or the generator), no worker may touch it afterwards.
 		j.stopped.Store(true)
 		j.wait(j.drained)
 	}()
+	d := newDriver(j, size, maxChunks, ordered, emit)
 	if j.selfFed() {
+		d.outstanding = int(j.chunks)
 		p.notify() // workers feed themselves from the slice
+		err = d.finish()
+	} else {
+		err = d.feed(seq, limit)
 	}
-	err = j.drive(src, size, maxChunks, ordered, emit)
 	if err == errStopped {
 		err = nil
 	}

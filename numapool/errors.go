@@ -3,6 +3,8 @@ package numapool
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 )
@@ -49,16 +51,26 @@ func (e *TaskError) Unwrap() error { return e.Err }
 // goroutine that panicked.
 type PanicError struct {
 	Value any    // what was passed to panic
+	Frame string // the function and line that panicked, "pkg.Func (file.go:12)"
 	Stack []byte // the panicking goroutine's stack, from debug.Stack
 }
 
 func newPanicError(v any) *PanicError {
-	return &PanicError{Value: v, Stack: debug.Stack()}
+	return &PanicError{Value: v, Frame: panicFrame(), Stack: debug.Stack()}
 }
 
+// Error is one line: the panic value and the frame that panicked. The whole
+// stack is in Stack.
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+	msg := cutRunes(fmt.Sprint(e.Value), maxPanicLen)
+	if e.Frame == "" {
+		return "panic: " + msg
+	}
+	return "panic: " + msg + " [at " + e.Frame + "]"
 }
+
+// maxPanicLen bounds how much of a panic value Error prints.
+const maxPanicLen = 200
 
 // Unwrap returns the panic value when it is an error, so errors.Is and
 // errors.As see through a panic(err).
@@ -67,20 +79,24 @@ func (e *PanicError) Unwrap() error {
 	return err
 }
 
-// maxArgLen bounds how much of a task's argument a TaskError prints.
-const maxArgLen = 120
-
-func shortArg(a any) string {
-	s := fmt.Sprintf("%v", a)
-	if len(s) > maxArgLen {
-		// Cut on a rune boundary.
-		cut := maxArgLen
-		for cut > 0 && !isRuneStart(s[cut]) {
-			cut--
+// panicFrame names the frame that panicked, called from a deferred
+// recovery: the first frame below runtime.gopanic that is not in the
+// runtime itself (an index out of range passes through runtime.goPanicIndex).
+func panicFrame() string {
+	var pcs [32]uintptr
+	n := runtime.Callers(2, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	below := false
+	for {
+		f, more := frames.Next()
+		if below && !strings.HasPrefix(f.Function, "runtime.") {
+			return fmt.Sprintf("%s (%s:%d)", f.Function, filepath.Base(f.File), f.Line)
 		}
-		s = s[:cut] + "…"
+		if f.Function == "runtime.gopanic" {
+			below = true
+		}
+		if !more {
+			return ""
+		}
 	}
-	return strings.ReplaceAll(s, "\n", `\n`)
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -332,13 +332,17 @@ func ExampleWorkerLifespan() {
 	// Output: 10 threads for 10 chunks
 }
 
-// By default every call starts on fresh worker threads; with KeepAlive(true)
-// the threads (and anything a task left in thread-local state) live on from
-// one call to the next.
-func ExampleKeepAlive() {
+// By default worker threads (and anything a task left in thread-local state)
+// live on from one call to the next; with FreshWorkersPerCall every call
+// starts on fresh threads, as MPIRE's workers without keep_alive do.
+func ExampleFreshWorkersPerCall() {
 	thread := func(w *numapool.Worker, _ int) (int, error) { return w.ThreadID(), nil }
-	for _, keep := range []bool{false, true} {
-		p, err := numapool.New(numapool.Workers(1), numapool.KeepAlive(keep))
+	for _, fresh := range []bool{false, true} {
+		var opts []numapool.Option
+		if fresh {
+			opts = append(opts, numapool.FreshWorkersPerCall())
+		}
+		p, err := numapool.New(append(opts, numapool.Workers(1))...)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -347,12 +351,12 @@ func ExampleKeepAlive() {
 		if err := errors.Join(err1, err2); err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("KeepAlive(%v): same thread in both calls: %v\n", keep, first[0] == second[0])
+		fmt.Printf("fresh workers per call: %v, same thread in both calls: %v\n", fresh, first[0] == second[0])
 		p.Close()
 	}
 	// Output:
-	// KeepAlive(false): same thread in both calls: false
-	// KeepAlive(true): same thread in both calls: true
+	// fresh workers per call: false, same thread in both calls: true
+	// fresh workers per call: true, same thread in both calls: false
 }
 
 // A task may start a pool of its own only when the outer pool was made with
@@ -427,7 +431,7 @@ func ExampleCPUIDs() {
 // A CPU id the process cannot use is an error that says why and lists the
 // usable CPUs.
 func ExampleCPUIDs_invalid() {
-	_, err := numapool.New(numapool.CPUIDs(topology.MaxCPU))
+	_, err := numapool.New(numapool.CPUIDs(topology.MaxCPUs-1))
 	var cpuErr *topology.CPUError
 	if errors.As(err, &cpuErr) {
 		fmt.Println(cpuErr.CPU, cpuErr.Problem == topology.NotOnMachine, cpuErr.Usable.Equal(mustUsable()))

@@ -36,7 +36,7 @@ func TestIdlePoolUsesNoCPU(t *testing.T) {
 	if _, err := os.Stat("/proc/self/task"); err != nil {
 		t.Skip("no /proc/self/task on this system:", err)
 	}
-	p := newPool(t, KeepAlive(true))
+	p := newPool(t)
 	tids := threadsOfWorkers(t, p)
 	before := map[int]int{}
 	for id, tid := range tids {

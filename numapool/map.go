@@ -29,7 +29,7 @@ func MapFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, e
 // for every i. It allocates nothing that grows with the input, so a loop of
 // calls over the same buffers makes no garbage. dst must be at least as long
 // as src; on error dst holds a mix of old and new values.
-func MapInto[A, R any](p *Pool, dst []R, src []A, f func(A) R, opts ...CallOption) error {
+func MapInto[A, R any, D ~[]R, S ~[]A](p *Pool, dst D, src S, f func(A) R, opts ...CallOption) error {
 	cc, err := callOptions(opts)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func MapInto[A, R any](p *Pool, dst []R, src []A, f func(A) R, opts ...CallOptio
 	if len(dst) < len(src) {
 		return fmt.Errorf("numapool: MapInto: dst holds %d results but src has %d tasks; make dst at least len(src) long", len(dst), len(src))
 	}
-	return mapSlice(p, src, dst[:len(src)], &cc, func(b *jobBase) runner[A, R] { return plainRunner(b, f) })
+	return mapSlice(p, []A(src), []R(dst[:len(src)]), &cc, func(b *jobBase) runner[A, R] { return plainRunner(b, f) })
 }
 
 // ForEach calls f on every item of src on the pool's workers, for tasks

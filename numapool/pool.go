@@ -19,19 +19,22 @@ import (
 //
 // Create one with New and release it with Close (or Terminate).
 type Pool struct {
-	n         int
-	daemon    bool
-	keepAlive bool
-	cpus      []topology.CPUSet // per worker; empty when unpinned
-	nodes     []int             // per worker; -1 when unknown
-	shared    atomic.Pointer[sharedObjects]
+	n      int
+	daemon bool
+	fresh  bool              // a call never runs on a thread that served an earlier one
+	cpus   []topology.CPUSet // per worker; empty when unpinned
+	nodes  []int             // per worker; -1 when unknown
+	shared atomic.Pointer[sharedObjects]
 
 	slots []atomic.Pointer[Worker] // the live worker of each ID
 
-	mu    sync.Mutex
-	state poolState
-	jobs  atomic.Pointer[[]job] // copy-on-write list of running calls
-	calls sync.WaitGroup        // calls in flight
+	parent *Worker // the worker whose task started this pool, if any
+
+	mu        sync.Mutex
+	state     poolState
+	jobs      atomic.Pointer[[]job] // copy-on-write list of running calls
+	callEnded sync.Cond             // on mu: a call left the list
+	stopLast  bool                  // the last call to end stops the workers
 
 	epoch   atomic.Uint64 // bumped per call when workers do not persist
 	workGen atomic.Uint64 // bumped whenever new work is published
@@ -86,10 +89,15 @@ func New(opts ...Option) (*Pool, error) {
 	}
 
 	p := &Pool{
-		daemon:    cfg.daemon,
-		keepAlive: cfg.keepAlive,
+		daemon: cfg.daemon,
+		fresh:  cfg.fresh,
+		parent: parent,
 	}
+	p.callEnded.L = &p.mu
 	if err := p.placeWorkers(m, &cfg, within); err != nil {
+		return nil, err
+	}
+	if err := checkThreads(p.n); err != nil {
 		return nil, err
 	}
 	// Spinning holds a P: only spin while one is left for the goroutines
@@ -150,12 +158,12 @@ func (p *Pool) placeWorkers(m *topology.Machine, cfg *poolConfig, within topolog
 			return errors.New("numapool: Unpinned cannot be combined with Placement")
 		}
 		if n == 0 {
-			n = within.Len()
+			n = defaultWorkers(within)
 		}
 		p.cpus = make([]topology.CPUSet, n)
 	default:
 		if n == 0 {
-			n = within.Len()
+			n = defaultWorkers(within)
 		}
 		policy := topology.Spread
 		if cfg.placement != nil {
@@ -176,6 +184,15 @@ func (p *Pool) placeWorkers(m *topology.Machine, cfg *poolConfig, within topolog
 		p.nodes[i] = nodeOfSet(m, s)
 	}
 	return nil
+}
+
+// defaultWorkers is the number of workers a pool gets without Workers: one
+// per CPU it may use, but no more than GOMAXPROCS. A worker runs Go code
+// only while it holds a P, so workers beyond GOMAXPROCS take turns on the
+// Ps; and GOMAXPROCS already follows a cgroup CPU limit (cpu.max), under
+// which more threads than the limit are throttled in bursts.
+func defaultWorkers(within topology.CPUSet) int {
+	return min(within.Len(), runtime.GOMAXPROCS(0))
 }
 
 // nodeOfSet is the NUMA node holding every CPU of s, or -1. An empty set
@@ -225,9 +242,21 @@ func (p *Pool) Workers() int { return p.n }
 // set is empty for an unpinned pool. Another id panics.
 func (p *Pool) CPUs(id int) topology.CPUSet { return p.cpus[id] }
 
+// reentrant reports whether the calling goroutine is a task of p, or of a
+// pool started (at any depth) by a task of p: such a task waiting on p
+// would wait on a worker that waits for it.
+func (p *Pool) reentrant() bool {
+	for w := currentWorker(); w != nil; w = w.pool.parent {
+		if w.pool == p {
+			return true
+		}
+	}
+	return false
+}
+
 // beginCall registers a call; the caller must call endCall after it.
 func (p *Pool) beginCall(j job) error {
-	if w := currentWorker(); w != nil && w.pool == p {
+	if p.reentrant() {
 		return ErrReentrant
 	}
 	p.mu.Lock()
@@ -239,9 +268,8 @@ func (p *Pool) beginCall(j job) error {
 	if err := p.startErr.Load(); err != nil {
 		return fmt.Errorf("numapool: a worker could not be restarted: %w", *err)
 	}
-	p.calls.Add(1)
 	b := j.base()
-	if !p.keepAlive {
+	if p.fresh {
 		b.epoch = p.epoch.Add(1)
 	}
 	b.shared = p.shared.Load()
@@ -256,10 +284,11 @@ func (p *Pool) beginCall(j job) error {
 	return nil
 }
 
-// endCall removes a finished call's job.
+// endCall removes a finished call's job. The last call to end after Close
+// was called from inside a call's loop body or generator stops the workers.
 func (p *Pool) endCall(j job) {
 	p.mu.Lock()
-	old := *p.jobs.Load()
+	old := *p.jobs.Load() // holds j, so it is not nil
 	list := make([]job, 0, len(old))
 	for _, o := range old {
 		if o != j {
@@ -267,24 +296,66 @@ func (p *Pool) endCall(j job) {
 		}
 	}
 	p.jobs.Store(&list)
+	stop := p.stopLast && len(list) == 0
+	p.callEnded.Broadcast()
 	p.mu.Unlock()
-	p.calls.Done()
+	if stop {
+		p.stopWorkers()
+	}
+}
+
+// waitCalls waits, with p.mu held, until every call in flight has ended,
+// except the calls whose generator or loop body is the calling goroutine
+// (Close or Terminate called from inside an IMap loop, say), which cannot
+// end while it waits. It returns how many of those are left.
+func (p *Pool) waitCalls() (own int) {
+	var me uint64
+	for {
+		own = 0
+		var list []job
+		if l := p.jobs.Load(); l != nil {
+			list = *l
+		}
+		for _, j := range list {
+			if c := j.base().caller; c != 0 {
+				if me == 0 {
+					me = goid()
+				}
+				if c == me {
+					own++
+				}
+			}
+		}
+		if own == len(list) {
+			return own
+		}
+		p.callEnded.Wait()
+	}
 }
 
 // Close waits for the calls in flight to finish, then ends every worker
 // thread and waits for them (MPIRE's stop_and_join). Later calls return
-// ErrClosed. Close is safe to call more than once and from any goroutine,
-// except from inside a task of this pool, where it returns ErrReentrant.
+// ErrClosed. Close is safe to call more than once and from any goroutine.
+//
+// Called from the loop body (or the generator) of a lazy call or a call over
+// an iter.Seq of this pool, Close cannot wait for that call: it waits for the
+// others, marks the pool closed and returns, and the workers end when that
+// call does. Called from inside a task of this pool, or of a pool that one
+// of its tasks started, Close returns ErrReentrant.
 func (p *Pool) Close() error {
-	if w := currentWorker(); w != nil && w.pool == p {
+	if p.reentrant() {
 		return ErrReentrant
 	}
 	p.mu.Lock()
 	if p.state == poolOpen {
 		p.state = poolClosing
 	}
+	if p.waitCalls() > 0 {
+		p.stopLast = true
+		p.mu.Unlock()
+		return nil
+	}
 	p.mu.Unlock()
-	p.calls.Wait()
 	p.stopWorkers()
 	return nil
 }
@@ -292,9 +363,12 @@ func (p *Pool) Close() error {
 // Terminate stops the pool now: every call in flight returns ErrTerminated
 // without starting more tasks, and the workers end. Go cannot stop a running
 // function from outside, so Terminate waits for tasks already running to
-// return. It is safe to call more than once, and after Close.
+// return. It is safe to call more than once, after Close, and from the loop
+// body of a lazy call of this pool (MPIRE's terminate inside an imap loop:
+// the loop then ends with ErrTerminated). Called from inside a task of this
+// pool, or of a pool that one of its tasks started, it returns ErrReentrant.
 func (p *Pool) Terminate() error {
-	if w := currentWorker(); w != nil && w.pool == p {
+	if p.reentrant() {
 		return ErrReentrant
 	}
 	p.mu.Lock()
@@ -306,8 +380,10 @@ func (p *Pool) Terminate() error {
 			j.base().fail(ErrTerminated)
 		}
 	}
-	p.calls.Wait()
-	p.stopWorkers()
+	p.stopWorkers() // the workers leave the stopped calls and end
+	p.mu.Lock()
+	p.waitCalls()
+	p.mu.Unlock()
 	return nil
 }
 

@@ -39,7 +39,7 @@ func whereAmI(w *Worker, _ int) (where, error) {
 func TestDefaultPoolHasOneWorkerPerUsableCPU(t *testing.T) {
 	cpus := usable(t)
 	p := newPool(t)
-	assert.Equal(t, cpus.Len(), p.Workers())
+	assert.Equal(t, min(cpus.Len(), runtime.GOMAXPROCS(0)), p.Workers(), "one per usable CPU, at most GOMAXPROCS")
 	m, err := topology.Current()
 	require.NoError(t, err)
 	nodes, err := MapFunc(p, slices.Collect(countTo(4*p.Workers())), func(w *Worker, _ int) ([2]int, error) {
@@ -317,7 +317,7 @@ func threadsOfWorkers(t *testing.T, p *Pool) map[int]int {
 // A task calling runtime.Goexit (t.FailNow, require.*) ends its worker's
 // thread; the call fails, a fresh worker takes the ID, the pool goes on.
 func TestGoexitInTaskReplacesWorker(t *testing.T) {
-	p := newPool(t, Workers(2), KeepAlive(true))
+	p := newPool(t, Workers(2))
 	before := threadsOfWorkers(t, p)
 	var exited atomic.Int64
 	_, err := MapFunc(p, slices.Collect(countTo(100)), func(w *Worker, x int) (int, error) {
@@ -346,7 +346,7 @@ func TestGoexitInTaskReplacesWorker(t *testing.T) {
 
 // Lifespan 1: every chunk runs on a thread of its own.
 func TestWorkerLifespanRecyclesThreads(t *testing.T) {
-	p := newPool(t, Workers(2), KeepAlive(true))
+	p := newPool(t, Workers(2))
 	got, err := MapFunc(p, slices.Collect(countTo(40)), whereAmI, ChunkSize(4), WorkerLifespan(1))
 	require.NoError(t, err)
 	tids := map[int][]int{} // tid -> chunk numbers
@@ -374,15 +374,15 @@ func TestWorkerLifespanRecyclesThreads(t *testing.T) {
 	}
 }
 
-func TestKeepAlive(t *testing.T) {
-	kept := newPool(t, Workers(2), KeepAlive(true))
+func TestWorkersPersistByDefault(t *testing.T) {
+	kept := newPool(t, Workers(2))
 	a, b := threadsOfWorkers(t, kept), threadsOfWorkers(t, kept)
-	assert.Equal(t, a, b, "with KeepAlive threads persist across calls")
+	assert.Equal(t, a, b, "by default threads persist across calls")
 
-	fresh := newPool(t, Workers(2))
+	fresh := newPool(t, Workers(2), FreshWorkersPerCall())
 	a, b = threadsOfWorkers(t, fresh), threadsOfWorkers(t, fresh)
 	for id := range a {
-		assert.NotEqual(t, a[id], b[id], "without KeepAlive worker %d gets a fresh thread per call", id)
+		assert.NotEqual(t, a[id], b[id], "with FreshWorkersPerCall worker %d gets a fresh thread per call", id)
 	}
 }
 
@@ -592,10 +592,10 @@ func TestContextCancelsTheCall(t *testing.T) {
 
 func iterSeq(f func(yield func(int) bool)) func(yield func(int) bool) { return f }
 
-// Without KeepAlive, concurrent calls restart each worker's thread once per
-// call that begins, not each time the worker moves between calls.
+// With FreshWorkersPerCall, concurrent calls restart each worker's thread
+// once per call that begins, not each time the worker moves between calls.
 func TestFreshThreadsPerCallNotPerSwitch(t *testing.T) {
-	p := newPool(t, Workers(2))
+	p := newPool(t, Workers(2), FreshWorkersPerCall())
 	var mu sync.Mutex
 	tids := map[int]bool{}
 	var wg sync.WaitGroup
@@ -636,7 +636,7 @@ func TestCancelledContextRunsNothing(t *testing.T) {
 // as channel parking, and its sleeping workers use no CPU.
 func TestFutexParking(t *testing.T) {
 	parking = parkFutex
-	p := newPool(t, Workers(3), KeepAlive(true))
+	p := newPool(t, Workers(3))
 	parking = parkAuto
 	require.True(t, p.futex)
 	for range 20 {
@@ -668,10 +668,10 @@ func TestParkingModeChoice(t *testing.T) {
 	parking = parkAuto
 }
 
-// Without KeepAlive, a thread that served a call never serves a call that
-// began after it, even when that call has no work ready at first.
+// With FreshWorkersPerCall, a thread that served a call never serves a call
+// that began after it, even when that call has no work ready at first.
 func TestOldThreadNeverServesANewerCall(t *testing.T) {
-	p := newPool(t, Workers(1))
+	p := newPool(t, Workers(1), FreshWorkersPerCall())
 	record := func(set *sync.Map) func(x int) int {
 		return func(x int) int { set.Store(csrc.ThreadID(), true); return x }
 	}

@@ -15,7 +15,7 @@ import (
 func TestSharedReplicatedArrayIsNodeLocal(t *testing.T) {
 	const n = 1 << 12
 	nodes := map[int]bool{}
-	p := newPool(t, KeepAlive(true))
+	p := newPool(t)
 	for id := range p.Workers() {
 		w := p.slots[id].Load()
 		nodes[w.Node()] = true

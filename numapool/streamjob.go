@@ -1,6 +1,9 @@
 package numapool
 
-import "sync/atomic"
+import (
+	"iter"
+	"sync/atomic"
+)
 
 // streamJob runs a call whose input arrives one item at a time (an
 // iter.Seq) or whose results are handed out as they are ready (IMap and
@@ -99,125 +102,176 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 	return ran
 }
 
-// source hands out an iter.Seq input a chunk at a time. (Slice inputs
-// need none: workers take their chunks themselves.)
-type source[A any] struct {
-	next func() (A, bool) // the pulled iter.Seq
-	left int              // items it may still give; -1 for no limit
+// driver runs on the calling goroutine: it feeds chunks of an iter.Seq to
+// the workers (or, for a self-fed job, hands buffers back to them) and
+// hands each finished chunk to emit, in input order when ordered is set.
+type driver[A, R any] struct {
+	j           *streamJob[A, R]
+	size        int // tasks per chunk
+	maxChunks   int // chunks in flight at most
+	ordered     bool
+	emit        func(*chunk[A, R]) bool
+	free        []*chunk[A, R] // buffers to reuse (iter.Seq input)
+	outstanding int            // chunks fed and not yet emitted
+	pending     []*chunk[A, R] // finished chunks waiting for their turn
+	nextSeq     int            // the chunk to emit next, when ordered
+	ended       bool           // emit returned false or a chunk failed
 }
 
-// fill pulls up to size items into the buffer *into and returns them.
-func (s *source[A]) fill(into *[]A, size int) []A {
-	buf := (*into)[:0]
-	for len(buf) < size && s.left != 0 {
-		a, ok := s.next()
-		if !ok {
-			s.left = 0
-			break
-		}
-		if s.left > 0 {
-			s.left--
-		}
-		buf = append(buf, a)
-	}
-	*into = buf
-	return buf
-}
-
-// drive feeds the workers from src and hands each finished chunk to emit,
-// in input order when ordered is set, until the input is used up, emit
-// returns false, or the job stops. It runs on the calling goroutine.
-func (j *streamJob[A, R]) drive(src *source[A], size, maxChunks int, ordered bool, emit func(*chunk[A, R]) bool) error {
-	var (
-		free        []*chunk[A, R]
-		outstanding int // chunks fed and not yet emitted
-		seq, start  int
-		exhausted   bool
-		pending     []*chunk[A, R] // finished chunks waiting for their turn
-		nextSeq     int
-	)
+func newDriver[A, R any](j *streamJob[A, R], size, maxChunks int, ordered bool, emit func(*chunk[A, R]) bool) *driver[A, R] {
+	d := &driver[A, R]{j: j, size: size, maxChunks: maxChunks, ordered: ordered, emit: emit}
 	if ordered {
-		pending = make([]*chunk[A, R], maxChunks)
+		d.pending = make([]*chunk[A, R], maxChunks)
 	}
-	recycle := func(c *chunk[A, R]) { free = append(free, c) }
-	if j.selfFed() {
-		exhausted, outstanding = true, int(j.chunks)
-		recycle = func(c *chunk[A, R]) {
-			j.free.pushWait(c)
+	return d
+}
+
+// chunkPrealloc caps the argument buffer a chunk starts with: chunks of an
+// iter.Seq grow to their real length by append, so a huge ChunkSize or
+// IterableLen over a short input allocates only what the input holds.
+const chunkPrealloc = 1 << 14
+
+// feed reads seq on the calling goroutine, at most limit items (-1: no
+// limit), and hands it to the workers a chunk at a time. Reading the
+// sequence with range rather than iter.Pull costs an indirect call and an
+// append per item, not a coroutine switch.
+func (d *driver[A, R]) feed(seq iter.Seq[A], limit int) error {
+	c := d.newChunk()
+	seqNo, start := 0, 0
+	submit := func() bool {
+		c.args = c.buf
+		if cap(c.res) < len(c.args) {
+			c.res = make([]R, len(c.args))
 		}
-	}
-	progress := false
-	give := func(c *chunk[A, R]) bool {
-		progress = true
-		outstanding--
-		ok := c.ok && emit(c)
-		recycle(c)
+		c.res = c.res[:len(c.args)]
+		c.seq, c.start = seqNo, start
+		seqNo++
+		start += len(c.args)
+		ok := d.submit(c)
+		c = d.newChunk()
 		return ok
 	}
-	for {
-		progress = false
-		fed := false
-		for !exhausted && outstanding < maxChunks && !j.stopped.Load() {
-			var c *chunk[A, R]
-			if n := len(free); n > 0 {
-				c, free = free[n-1], free[:n-1]
-			} else {
-				c = &chunk[A, R]{res: make([]R, size)}
-			}
-			c.args = src.fill(&c.buf, size)
-			if len(c.args) == 0 {
-				exhausted = true
-				free = append(free, c)
+	stopped := false
+	if limit != 0 {
+		left := limit
+		for a := range seq {
+			c.buf = append(c.buf, a)
+			if len(c.buf) == d.size && !submit() {
+				stopped = true
 				break
 			}
-			exhausted = len(c.args) < size
-			c.seq, c.start = seq, start
-			seq++
-			start += len(c.args)
-			outstanding++
-			j.queue.pushWait(c)
-			fed = true
-		}
-		if fed {
-			j.pool.notify()
-		}
-		for {
-			c, ok := j.results.pop()
-			if !ok {
-				break
-			}
-			if !ordered {
-				if !give(c) {
-					return j.stopErr()
+			if left > 0 {
+				if left--; left == 0 {
+					break
 				}
-				continue
-			}
-			pending[c.seq%maxChunks] = c
-		}
-		for ordered {
-			c := pending[nextSeq%maxChunks]
-			if c == nil || c.seq != nextSeq {
-				break
-			}
-			pending[nextSeq%maxChunks] = nil
-			nextSeq++
-			if !give(c) {
-				return j.stopErr()
 			}
 		}
-		if progress && j.selfFed() {
-			j.pool.notify() // buffers came back: one wake-up per batch
+	}
+	if !stopped && len(c.buf) > 0 {
+		stopped = !submit()
+	}
+	if stopped {
+		return d.j.stopErr()
+	}
+	return d.finish()
+}
+
+func (d *driver[A, R]) newChunk() *chunk[A, R] {
+	if n := len(d.free); n > 0 {
+		c := d.free[n-1]
+		d.free = d.free[:n-1]
+		c.buf = c.buf[:0]
+		return c
+	}
+	return &chunk[A, R]{buf: make([]A, 0, min(d.size, chunkPrealloc))}
+}
+
+// submit queues c for the workers, then waits until there is room for
+// another chunk before the generator may give its next item: the items of
+// the chunk being filled count as taken from the input, so MaxTasksActive
+// holds them too. False means the call ended.
+func (d *driver[A, R]) submit(c *chunk[A, R]) bool {
+	j := d.j
+	if j.stopped.Load() {
+		return false
+	}
+	d.outstanding++
+	j.queue.pushWait(c)
+	j.pool.notify()
+	for {
+		if !d.collect() {
+			return false
 		}
-		if exhausted && outstanding == 0 {
+		if d.outstanding < d.maxChunks {
+			return true
+		}
+		if j.stopped.Load() {
+			return false
+		}
+		j.wait(func() bool { return !j.results.empty() || j.stopped.Load() })
+	}
+}
+
+// finish hands out the chunks still in flight once no more will be fed.
+func (d *driver[A, R]) finish() error {
+	j := d.j
+	for {
+		if !d.collect() {
+			return j.stopErr()
+		}
+		if d.outstanding == 0 {
 			return nil // every task ran and was handed out
 		}
 		if j.stopped.Load() {
 			return j.stopErr()
 		}
-		if progress && !exhausted {
-			continue // room for more input before waiting
-		}
 		j.wait(func() bool { return !j.results.empty() || j.stopped.Load() })
+	}
+}
+
+// collect hands every finished chunk that is due to emit; false means the
+// call ended (emit returned false or a chunk failed).
+func (d *driver[A, R]) collect() bool {
+	j := d.j
+	returned := false
+	for !d.ended {
+		c, ok := j.results.pop()
+		if !ok {
+			break
+		}
+		if !d.ordered {
+			d.give(c)
+			returned = true
+			continue
+		}
+		d.pending[c.seq%d.maxChunks] = c
+		for !d.ended {
+			c := d.pending[d.nextSeq%d.maxChunks]
+			if c == nil || c.seq != d.nextSeq {
+				break
+			}
+			d.pending[d.nextSeq%d.maxChunks] = nil
+			d.nextSeq++
+			d.give(c)
+			returned = true
+		}
+	}
+	if returned && j.selfFed() {
+		j.pool.notify() // buffers came back: one wake-up per batch
+	}
+	return !d.ended
+}
+
+// give hands c to emit and recycles its buffer.
+func (d *driver[A, R]) give(c *chunk[A, R]) {
+	d.outstanding--
+	if !c.ok || !d.emit(c) {
+		d.ended = true
+	}
+	if d.j.selfFed() {
+		d.j.free.pushWait(c)
+	} else {
+		d.free = append(d.free, c)
 	}
 }
 

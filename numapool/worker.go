@@ -13,7 +13,7 @@ import (
 // pinned to its CPUs before its first task. A task learns its worker
 // through the *Worker passed to a MapFunc-style function.
 //
-// When a worker's thread ends (lifespan, a new call without KeepAlive, or a
+// When a worker's thread ends (lifespan, a new call under FreshWorkersPerCall, or a
 // task that called runtime.Goexit), a new Worker with the same ID, CPUs and
 // node takes its place.
 type Worker struct {
@@ -139,6 +139,11 @@ func (p *Pool) replace(w *Worker) {
 func (w *Worker) serve() (retire bool) {
 	p := w.pool
 	for {
+		if p.quit.Load() {
+			// Close sets quit once no call is left; Terminate once every
+			// call is stopped.
+			return false
+		}
 		gen := p.workGen.Load()
 		did := false
 		if list := p.jobs.Load(); list != nil && len(*list) > 0 {
@@ -165,8 +170,6 @@ func (w *Worker) serve() (retire bool) {
 					return true
 				}
 			}
-		} else if p.quit.Load() {
-			return false
 		}
 		if !did {
 			w.idle(gen)
