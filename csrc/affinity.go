@@ -13,8 +13,9 @@ import (
 	"unsafe"
 )
 
-// maxCPUs bounds the CPU numbers this package handles; Linux's own limit for
-// NR_CPUS on x86-64 and arm64 builds is 8192.
+// maxCPUs is the number of CPU ids this package handles: 0 to maxCPUs-1.
+// It is Linux's largest build limit (NR_CPUS, 8192 on x86-64 and arm64);
+// topology.MaxCPUs is the same count, for CPU sets and their syntax.
 const maxCPUs = 8192
 
 // PinThread restricts the calling OS thread to the given CPUs with

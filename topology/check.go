@@ -70,17 +70,3 @@ func (m *Machine) CheckCPUs(s CPUSet) error {
 	}
 	return nil
 }
-
-// CheckCPUList is CheckCPUs for a slice of ids, which may hold negative
-// ones; the first bad id in slice order is reported.
-func (m *Machine) CheckCPUList(cpus []int) error {
-	if len(cpus) == 0 {
-		return &CPUError{CPU: -1, Problem: NoCPU, Usable: m.usable}
-	}
-	for _, c := range cpus {
-		if err := m.CheckCPU(c); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -37,17 +37,14 @@ func TestCheckCPUs(t *testing.T) {
 		if tc.cpu >= 0 {
 			assert.EqualError(t, m.CheckCPUs(topology.NewCPUSet(0, tc.cpu)), tc.msg)
 		}
-		assert.EqualError(t, m.CheckCPUList([]int{1, tc.cpu, 6}), tc.msg)
 	}
 	assert.NoError(t, m.CheckCPU(0))
 	assert.NoError(t, m.CheckCPUs(set(t, "0-3,8")))
-	assert.NoError(t, m.CheckCPUList([]int{31, 0}))
 
 	var ce *topology.CPUError
 	require.ErrorAs(t, m.CheckCPUs(topology.CPUSet{}), &ce)
 	assert.Equal(t, topology.NoCPU, ce.Problem)
 	assert.EqualError(t, ce, "no CPU given; usable CPUs are "+usable)
-	assert.Error(t, m.CheckCPUList(nil))
 	// The lowest bad CPU of a set is reported.
 	assert.EqualError(t, m.CheckCPUs(topology.NewCPUSet(40, 7, 5)), "CPU 5 is not allowed to this process (affinity mask or cgroup cpuset); usable CPUs are "+usable)
 }

@@ -30,14 +30,14 @@ func TestCorpus(t *testing.T) {
 			t.Parallel()
 			b, err := os.ReadFile(filepath.Join(dir, name+".expected.json"))
 			require.NoError(t, err)
-			var want topology.Summary
+			var want summary
 			require.NoError(t, json.Unmarshal(b, &want))
 
 			root, err := topologytest.UnpackFS(a)
 			require.NoError(t, err)
 			m, err := topology.LoadFS(root)
 			require.NoError(t, err)
-			got := m.Summary()
+			got := summarize(m)
 
 			assert.Equal(t, want.Packages, got.Packages, "packages")
 			assert.Equal(t, want.NUMANodes, got.NUMANodes, "numa_nodes")

@@ -8,9 +8,10 @@ import (
 	"strings"
 )
 
-// MaxCPU bounds the CPU numbers a CPUSet accepts from text; Linux's own
-// build limit (NR_CPUS) is at most 8192.
-const MaxCPU = 8191
+// MaxCPUs is the number of CPU ids this module handles: 0 to MaxCPUs-1.
+// It is Linux's largest build limit (NR_CPUS, 8192 on x86-64 and arm64);
+// csrc's maxCPUs is the same count, for the affinity calls.
+const MaxCPUs = 8192
 
 // CPUSet is a set of logical CPU numbers (Linux OS indexes). The zero value
 // is the empty set. A CPUSet is a value: no method changes its receiver or
@@ -94,8 +95,8 @@ func parseCPU(s string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a CPU number", s)
 	}
-	if n < 0 || n > MaxCPU {
-		return 0, fmt.Errorf("CPU %d is outside 0-%d", n, MaxCPU)
+	if n < 0 || n >= MaxCPUs {
+		return 0, fmt.Errorf("CPU %d is outside 0-%d", n, MaxCPUs-1)
 	}
 	return n, nil
 }
@@ -123,8 +124,8 @@ func ParseCPUMask(s string) (CPUSet, error) {
 		base := 32 * (len(parts) - 1 - i)
 		for v != 0 {
 			b := bits.TrailingZeros64(v)
-			if base+b > MaxCPU {
-				return CPUSet{}, fmt.Errorf("topology: bad CPU mask %q: CPU %d is beyond %d", s, base+b, MaxCPU)
+			if base+b >= MaxCPUs {
+				return CPUSet{}, fmt.Errorf("topology: bad CPU mask %q: CPU %d is beyond %d", s, base+b, MaxCPUs-1)
 			}
 			w = setBit(w, base+b)
 			v &= v - 1

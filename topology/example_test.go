@@ -103,14 +103,20 @@ func ExampleMachine_Tree() {
 	//               PU P#3 3
 }
 
-func ExampleMachine_Summary() {
+// Each package lists its NUMA nodes and cores; each core its PUs.
+func ExampleMachine_Packages() {
 	spec := topologytest.TwoSockets()
 	spec.Offline = []int{31}
 	m, err := topology.LoadFS(spec.FS())
 	if err != nil {
 		panic(err)
 	}
-	s := m.Summary()
-	fmt.Println(s.Packages, s.NUMANodes, s.Cores, s.PUs, s.PUsByNode[3], s.CorePUs[15])
-	// Output: 2 4 16 31 [12 13 14 15 28 29 30] [15]
+	for _, p := range m.Packages() {
+		fmt.Printf("package %d: CPUs %s, %d nodes, %d cores\n", p.OSIndex, p.CPUs, len(p.Nodes), len(p.Cores))
+	}
+	fmt.Println(m.Node(3).CPUs, m.Cores()[15].CPUs)
+	// Output:
+	// package 0: CPUs 0-7,16-23, 2 nodes, 8 cores
+	// package 1: CPUs 8-15,24-30, 2 nodes, 8 cores
+	// 12-15,28-30 15
 }

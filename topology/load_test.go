@@ -34,7 +34,7 @@ func TestLoadTwoSockets(t *testing.T) {
 		n1 := m.Node(1)
 		require.NotNil(t, n1)
 		assert.Equal(t, "4-7,20-23", n1.CPUs.String())
-		assert.Same(t, p0, n1.Package)
+		assert.Equal(t, p0.OSIndex, n1.Package.OSIndex)
 		assert.False(t, n1.MemoryOnly)
 		assert.Equal(t, uint64(1<<30), n1.Memory)
 		require.Len(t, n1.HugePages, 2)
@@ -45,12 +45,12 @@ func TestLoadTwoSockets(t *testing.T) {
 		core := m.Cores()[9]
 		assert.Equal(t, "9,25", core.CPUs.String())
 		assert.Equal(t, 1, core.OSIndex, "core_id inside package 1")
-		assert.Same(t, p1, core.Package)
-		assert.Same(t, m.Node(2), core.Node)
+		assert.Same(t, core, core.Package.Cores[1], "one copy links to itself")
+		assert.Equal(t, 2, core.Node.OSIndex)
 		pu := m.PU(25)
 		require.NotNil(t, pu)
-		assert.Same(t, core, pu.Core)
-		assert.Same(t, m.Node(2), pu.Node)
+		assert.Equal(t, core.CPUs, pu.Core.CPUs)
+		assert.Equal(t, 2, pu.Node.OSIndex)
 		assert.Nil(t, m.PU(99))
 		assert.Equal(t, 3, m.NodeOf(31))
 		assert.Equal(t, -1, m.NodeOf(32))
@@ -147,7 +147,7 @@ func TestLoadMemoryOnlyNode(t *testing.T) {
 	assert.True(t, n.MemoryOnly)
 	assert.Equal(t, uint64(1<<30), n.Memory)
 	assert.Equal(t, "0-3,16-19", n.CPUs.String(), "the CPUs of its nearest node")
-	assert.Same(t, m.Packages()[0], n.Package)
+	assert.Equal(t, 0, n.Package.OSIndex)
 	assert.Equal(t, 17, m.Distance(4, 0))
 	assert.Len(t, m.Cores(), 16)
 	assert.Equal(t, 0, m.NodeOf(0), "a memory-only node owns no CPU")
@@ -192,7 +192,7 @@ func TestLoadErrors(t *testing.T) {
 	assert.Equal(t, dir, fromDir.Root())
 	fromMem := topologytest.Load(t, topologytest.TwoSockets())
 	assert.Equal(t, "", fromMem.Root())
-	assert.Equal(t, fromMem.Summary(), fromDir.Summary())
+	assert.Equal(t, summarize(fromMem), summarize(fromDir))
 }
 
 func TestCurrent(t *testing.T) {
@@ -224,4 +224,51 @@ func TestLoadOrdersNodesByNumber(t *testing.T) {
 	assert.Equal(t, "10", m.Node(10).CPUs.String())
 	assert.Equal(t, 12, m.Distance(2, 10))
 	assert.Equal(t, 10, m.NodeOf(10))
+}
+
+// TestObjectsAreCopies changes every object the accessors hand out and
+// checks that the Machine still reports what it loaded.
+func TestObjectsAreCopies(t *testing.T) {
+	m := topologytest.Load(t, topologytest.TwoSockets())
+	pkgs := m.Packages()
+	for _, p := range pkgs {
+		// Links inside one copy lead to the same objects.
+		for _, n := range p.Nodes {
+			assert.Same(t, p, n.Package)
+		}
+		for _, c := range p.Cores {
+			assert.Same(t, p, c.Package)
+			for _, pu := range c.PUs {
+				assert.Same(t, c, pu.Core)
+			}
+		}
+		p.OSIndex = 99
+		p.CPUs = topology.CPUSet{}
+		p.Nodes[0].Memory = 0
+		p.Cores[0].PUs[0].OSIndex = 99
+		p.Nodes = nil
+	}
+	pkgs[0] = nil
+	nodes := m.Nodes()
+	nodes[0].HugePages[0].Total = 99
+	nodes[1] = nil
+	m.Caches()[0].Size = 0
+	m.PU(0).Core.CPUs = topology.CPUSet{}
+	m.Node(3).CPUs = topology.CPUSet{}
+
+	again := m.Packages()
+	require.Len(t, again, 2)
+	assert.Equal(t, 0, again[0].OSIndex)
+	assert.Equal(t, "0-7,16-23", again[0].CPUs.String())
+	require.Len(t, again[0].Nodes, 2)
+	assert.Equal(t, uint64(1<<30), again[0].Nodes[0].Memory)
+	assert.Equal(t, 0, again[0].Cores[0].PUs[0].OSIndex)
+	require.NotNil(t, m.Nodes()[1])
+	assert.Equal(t, 0, m.Nodes()[0].HugePages[0].Total)
+	assert.Equal(t, uint64(16<<20), m.Caches()[0].Size)
+	assert.Equal(t, "0,16", m.PU(0).Core.CPUs.String())
+	assert.Equal(t, "12-15,28-31", m.Node(3).CPUs.String())
+	order, err := m.Order(topology.InNode(3), topology.CPUSet{})
+	require.NoError(t, err)
+	assert.Equal(t, []int{12, 28, 13, 29, 14, 30, 15, 31}, order)
 }

@@ -75,13 +75,13 @@ func (m *Machine) Order(p Placement, within CPUSet) ([]int, error) {
 	case spread:
 		return m.spreadOrder(cpus), nil
 	case inNode:
-		node := m.Node(p.node)
-		if node == nil {
+		i := m.nodeIndex(p.node)
+		if i < 0 {
 			return nil, fmt.Errorf("topology: no NUMA node %d; nodes are %s", p.node, m.nodeIDs())
 		}
-		c := cpus.Intersect(node.CPUs)
+		c := cpus.Intersect(m.nodes[i].CPUs)
 		if c.IsEmpty() {
-			return nil, fmt.Errorf("topology: NUMA node %d has no usable CPU in %s (its CPUs: %s)", p.node, cpus, node.CPUs)
+			return nil, fmt.Errorf("topology: NUMA node %d has no usable CPU in %s (its CPUs: %s)", p.node, cpus, m.nodes[i].CPUs)
 		}
 		return m.compactOrder(c), nil
 	case compact:
@@ -154,7 +154,8 @@ func (m *Machine) spreadOrder(cpus CPUSet) []int {
 	}
 	var nodes []nodeQ
 	for _, g := range m.coreGroups(cpus) {
-		pkg := m.PU(g[0].First()).Package
+		i, _ := m.puIndex(g[0].First())
+		pkg := m.pus[i].Package
 		nodes = append(nodes, nodeQ{pkg: pkg, cores: g})
 	}
 	// Package order: by first appearance; node order inside each package.

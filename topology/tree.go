@@ -44,9 +44,10 @@ type Object struct {
 // left out. Children are ordered by first CPU.
 func (m *Machine) Tree() *Object {
 	root := &Object{Type: MachineObject, OSIndex: -1, CPUs: m.usable, Memory: m.memTotal}
+	all := m.objects()
 	var objs []*Object
 	pkgObj := map[*Package]*Object{}
-	for _, p := range m.packages {
+	for _, p := range all.packages {
 		o := &Object{Type: PackageObject, OSIndex: p.OSIndex, CPUs: p.CPUs}
 		pkgObj[p] = o
 		objs = append(objs, o)
@@ -55,7 +56,7 @@ func (m *Machine) Tree() *Object {
 	// only the nearest ones), hold no objects: they hang under their
 	// package, or the machine.
 	var leaves []*Object
-	for _, n := range m.nodes {
+	for _, n := range all.nodes {
 		o := &Object{Type: NUMANodeObject, OSIndex: n.OSIndex, CPUs: n.CPUs, Memory: n.Memory, Node: n}
 		if n.CPUs.IsEmpty() || n.MemoryOnly {
 			leaves = append(leaves, o)

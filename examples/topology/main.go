@@ -63,7 +63,7 @@ func printTree(w io.Writer, m *topology.Machine) {
 		fmt.Fprintf(w, "%s%s\n", strings.Repeat("  ", depth), label(o))
 	})
 	fmt.Fprintln(w)
-	s := m.Summary()
+	s := counts(m)
 	fmt.Fprintf(w, "Counts: %d packages, %d NUMA nodes, %d cores, %d PUs\n", s.Packages, s.NUMANodes, s.Cores, s.PUs)
 	fmt.Fprintf(w, "Usable CPUs: %s (%d of %d online; present %s)\n", m.Usable(), m.Usable().Len(), m.Online().Len(), m.Present())
 	ids, matrix := m.Distances()

@@ -2,9 +2,48 @@ package main
 
 import "github.com/numapool/numapool/topology"
 
-// Report is the JSON form: the corpus keys (from topology.Summary) and more.
+// Counts holds the keys of the topology corpus' expected files (hwloc's
+// answers), with their meaning: counts of each object, the usable CPUs, the
+// usable CPUs of each kept NUMA node and package (by OS index), and the
+// usable SMT siblings of each core.
+type Counts struct {
+	Packages     int           `json:"packages"`
+	NUMANodes    int           `json:"numa_nodes"`
+	Cores        int           `json:"cores"`
+	PUs          int           `json:"pus"`
+	PUOSIndexes  []int         `json:"pu_os_indexes"`
+	PUsByNode    map[int][]int `json:"pus_by_node"`
+	PUsByPackage map[int][]int `json:"pus_by_package"`
+	CorePUs      [][]int       `json:"core_pus"`
+}
+
+func counts(m *topology.Machine) Counts {
+	pkgs, nodes, cores := m.Packages(), m.Nodes(), m.Cores()
+	c := Counts{
+		Packages:     len(pkgs),
+		NUMANodes:    len(nodes),
+		Cores:        len(cores),
+		PUs:          m.Usable().Len(),
+		PUOSIndexes:  m.Usable().Slice(),
+		PUsByNode:    map[int][]int{},
+		PUsByPackage: map[int][]int{},
+		CorePUs:      make([][]int, 0, len(cores)),
+	}
+	for _, n := range nodes {
+		c.PUsByNode[n.OSIndex] = n.CPUs.Slice()
+	}
+	for _, p := range pkgs {
+		c.PUsByPackage[p.OSIndex] = topology.NewCPUSet(c.PUsByPackage[p.OSIndex]...).Union(p.CPUs).Slice()
+	}
+	for _, k := range cores {
+		c.CorePUs = append(c.CorePUs, k.CPUs.Slice())
+	}
+	return c
+}
+
+// Report is the JSON form: the corpus keys (Counts) and more.
 type Report struct {
-	topology.Summary
+	Counts
 	Root      string               `json:"root"`
 	Usable    topology.CPUSet      `json:"usable"`
 	Online    topology.CPUSet      `json:"online"`
@@ -41,7 +80,7 @@ type DistanceReport struct {
 
 func report(m *topology.Machine) Report {
 	r := Report{
-		Summary:   m.Summary(),
+		Counts:    counts(m),
 		Root:      m.Root(),
 		Usable:    m.Usable(),
 		Online:    m.Online(),
