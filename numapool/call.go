@@ -209,7 +209,7 @@ const maxChunksInFlight = 4096
 
 // stream runs a call through a streamJob; emit gets each finished chunk
 // and returns false to end the call early (then stream returns nil).
-func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(*jobBase) runner[A, R], ordered bool, emit func(*chunk[A, R]) bool) error {
+func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(*jobBase) runner[A, R], ordered bool, emit func(*chunk[A, R]) bool) (err error) {
 	n, limit := -1, -1
 	if seq == nil {
 		if cc.iterableLen >= 0 && cc.iterableLen < len(in) {
@@ -243,6 +243,9 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		}
 	} else {
 		j.queue = newRing[*chunk[A, R]](maxChunks)
+	}
+	if j.progress = startTracker(p, cc, n); j.progress != nil {
+		defer func() { j.progress.finish(err) }()
 	}
 	release := j.watch(cc.ctx) // before workers can see the job
 	defer release()

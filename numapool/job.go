@@ -29,7 +29,8 @@ type jobBase struct {
 	epoch    uint64 // 0 when workers persist across calls
 	lifespan int
 	shared   *sharedObjects
-	caller   uint64 // goroutine running the call's generator and loop body (0: none)
+	caller   uint64   // goroutine running the call's generator and loop body (0: none)
+	progress *tracker // counts finished tasks for a progress bar; nil when off
 
 	stopped atomic.Bool // no new chunk may start; read by every worker
 	_       cacheLinePad

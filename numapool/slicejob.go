@@ -57,6 +57,9 @@ func (j *sliceJob) work(w *Worker) bool {
 		ran++
 		if j.run(w, int(lo), int(hi)) {
 			completed++
+			if t := j.progress; t != nil {
+				t.add(int(hi - lo))
+			}
 		}
 		if j.limit {
 			j.credit.Add(j.size)
@@ -86,7 +89,10 @@ func (j *sliceJob) takeCredit() bool {
 }
 
 // runSlice runs j on p and waits for it.
-func runSlice(p *Pool, j *sliceJob, cc *callConfig) error {
+func runSlice(p *Pool, j *sliceJob, cc *callConfig) (err error) {
+	if j.progress = startTracker(p, cc, int(j.n)); j.progress != nil {
+		defer func() { j.progress.finish(err) }()
+	}
 	release := j.watch(cc.ctx) // before workers can see the job
 	defer release()
 	if err := p.beginCall(j); err != nil {

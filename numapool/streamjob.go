@@ -92,6 +92,9 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 		}
 		ran = true
 		c.ok = j.run(w, c.args, c.res, c.start)
+		if t := j.progress; t != nil && c.ok {
+			t.add(len(c.args))
+		}
 		j.results.pushWait(c)
 		j.signal()
 		w.chunkDone(j.lifespan)
