@@ -12,13 +12,17 @@
 //
 // Each array is a private anonymous mapping of its own. Its element type
 // must be free of pointers; Array.Slice gives a normal Go slice over it; an
-// explicit Free returns the memory, after which any use is an error, a
-// panic or a fault, never a silent read of someone else's memory.
+// explicit Free returns the memory. After Free any use through the Array is
+// an error or a panic, and a slice kept from before faults (never a silent
+// read of someone else's memory) while the freed range is in quarantine: for
+// the next QuarantineArrays frees, as long as the arrays freed after it add up
+// to at most QuarantineBytes. Then the range is unmapped and may be reused.
 //
 // Page kinds (HugeTLB, THP, NormalPages) are tried in that order unless an
-// option demands one, and what the kernel gave is read back from
-// /proc/self/smaps. Memory policies (Bind, Interleave, FirstTouch) are applied
-// with mbind(2) before the first touch, and Stat reads back where the pages
-// are. Replicated keeps one copy per node, for each worker to read its own
-// node's.
+// option demands one, and what the kernel gave is read back from the
+// array's own page tables (the PAGEMAP_SCAN ioctl of /proc/self/pagemap;
+// /proc/self/smaps on kernels before 6.7). Memory policies (Bind,
+// Interleave, FirstTouch, Local) are applied with mbind(2) before the first
+// touch, and Stat reads back where the pages are. Replicated keeps one copy
+// per node, for each worker to read its own node's.
 package shm

@@ -12,7 +12,8 @@
 //  2. two shared arrays (squares and sums) in one struct, tasks also
 //     returning x%2;
 //  3. an array with one slot per worker, each worker adding into its own
-//     slot (Worker.ID);
+//     slot (Worker.ID) the squares of the blocks of numbers it was given,
+//     and counting its tasks;
 //  4. a 32 MiB array placed by first touch, each worker filling its own
 //     blocks: big enough for huge pages;
 //  5. a read-only table replicated on every NUMA node, each worker reading
@@ -97,15 +98,31 @@ func squareAddAndModuloWithIndex(w *numapool.Worker, a indexed) (int, error) {
 // that workers adding into neighbouring slots do not slow each other down.
 // shm element types may be any pointer-free struct.
 type slot struct {
-	sum float64
-	_   [56]byte
+	sum   int64
+	tasks int64
+	_     [48]byte
 }
 
-// squareSum is MPIRE's square_sum: each worker adds into the slot of its
-// own ID. A worker runs one task at a time, so its slot needs no lock.
+// blockLen is how many squares one task of part 3 adds: MPIRE's square_sum
+// adds one square per task, which is so little work that the first worker
+// to wake up takes every task before the others start.
+const blockLen = 30_000
+
+// squareSum is MPIRE's square_sum, a block at a time: task x adds the
+// squares of x*blockLen .. (x+1)*blockLen-1 into the slot of its worker's ID.
+// A worker runs one task at a time, so its slot needs no lock.
 func squareSum(w *numapool.Worker, x int) (struct{}, error) {
-	slots, _ := numapool.Shared[*shm.Array[slot]](w)
-	slots.Slice()[w.ID()].sum += float64(x * x)
+	slots, ok := numapool.Shared[*shm.Array[slot]](w)
+	if !ok {
+		return struct{}{}, fmt.Errorf("shared objects are a %T, not an *shm.Array[slot]", w.Shared())
+	}
+	var sum int64
+	for i := int64(x) * blockLen; i < int64(x+1)*blockLen; i++ {
+		sum += i * i
+	}
+	s := &slots.Slice()[w.ID()]
+	s.sum += sum
+	s.tasks++
 	return struct{}{}, nil
 }
 
@@ -165,12 +182,15 @@ func run(out io.Writer) error {
 	if _, err := numapool.MapUnorderedFunc(p, xs, squareSum); err != nil {
 		return err
 	}
-	total := 0.0
+	// How the tasks spread over the workers depends on timing (on a busy
+	// machine one worker may take them all); the total does not.
+	var total, tasks int64
 	for id, s := range slots.Slice() {
-		fmt.Fprintf(out, "3. worker %d summed %v\n", id, s.sum)
+		fmt.Fprintf(out, "3. worker %d: %d tasks, sum %d\n", id, s.tasks, s.sum)
 		total += s.sum
+		tasks += s.tasks
 	}
-	fmt.Fprintf(out, "3. total: %v\n", total)
+	fmt.Fprintf(out, "3. total: %d in %d tasks\n", total, tasks)
 
 	// Part 4: a big array placed by first touch: each page lands on the
 	// NUMA node of the worker that writes it first.
