@@ -1,0 +1,118 @@
+package mpi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/numapool/numapool/mpi/codec"
+	"github.com/numapool/numapool/numapool"
+)
+
+// checkTaskError checks that err is the failure of task index on every
+// rank, with its cause on the rank that ran it.
+func checkTaskError(t *testing.T, c *Comm, err error, index int, arg, msg string, cause error) {
+	t.Helper()
+	te, ok := errors.AsType[*TaskError](err)
+	if !ok {
+		t.Fatalf("rank %d: error %v (%T), want a *TaskError", c.Rank(), err, err)
+	}
+	if te.Index != index || te.Arg != arg || !strings.Contains(te.Msg, msg) || te.Rank < 0 || te.Rank >= c.Size() || te.WorkerID != 0 {
+		t.Fatalf("rank %d: %+v, want task %d, arg %s, message %q, a rank of 0..%d and worker 0", c.Rank(), te, index, arg, msg, c.Size()-1)
+	}
+	want := fmt.Sprintf("mpi: task %d (arg %s) on rank %d, worker 0: ", index, arg, te.Rank)
+	if !strings.HasPrefix(te.Error(), want) {
+		t.Fatalf("rank %d: %q, want it to start %q", c.Rank(), te.Error(), want)
+	}
+	if te.Rank == c.Rank() {
+		if cause != nil && !errors.Is(err, cause) {
+			t.Fatalf("rank %d ran the task, but its error %v does not reach %v", c.Rank(), err, cause)
+		}
+		if te.Err == nil {
+			t.Fatalf("rank %d ran the task, but its TaskError has no cause", c.Rank())
+		}
+	} else if te.Err != nil {
+		t.Fatalf("rank %d did not run the task, but its TaskError has a cause %v", c.Rank(), te.Err)
+	}
+	// Every rank reports the same rank.
+	if !sameOnEveryRank(t, c, int64(te.Rank)) {
+		t.Fatalf("ranks disagree on where task %d failed", index)
+	}
+}
+
+func TestTaskErrorEndsCallOnEveryRank(t *testing.T) {
+	c := needWorld(t)
+	p := newPool(t, numapool.Workers(1))
+	var in []int
+	if c.Rank() == 0 {
+		in = count(2000)
+	}
+	_, err := MapFunc(c, p, in, func(_ *numapool.Worker, x int) (int, error) {
+		if x == 1337 {
+			return 0, fmt.Errorf("task %d: %w", x, errBoom)
+		}
+		return x, nil
+	}, ChunkSize(16))
+	checkTaskError(t, c, err, 1337, "1337", "task 1337: boom", errBoom)
+
+	// The pools still work, and no message of the failed call is left over.
+	out, err := Map(c, p, in, func(x int) int { return 2 * x }, ChunkSize(16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rank() == 0 && (len(out) != 2000 || out[1999] != 3998) {
+		t.Fatalf("Map after a failed call: %d results, last %v", len(out), out[len(out)-1])
+	}
+}
+
+func TestPanicsEndCallOnEveryRank(t *testing.T) {
+	c := needWorld(t)
+	p := newPool(t, numapool.Workers(1))
+	var in []int
+	if c.Rank() == 0 {
+		in = count(500)
+	}
+	var nilMap map[int]int
+	_, err := Map(c, p, in, func(x int) int {
+		if x == 321 {
+			nilMap[x] = x
+		}
+		return x
+	})
+	checkTaskError(t, c, err, 321, "321", "assignment to entry in nil map", nil)
+
+	// A nil dereference is a SIGSEGV: it stays a Go panic under Open MPI.
+	var nilPtr *vec
+	_, err = Map(c, p, in, func(x int) float64 {
+		if x == 77 {
+			return nilPtr.X
+		}
+		return 0
+	}, ChunkSize(5))
+	checkTaskError(t, c, err, 77, "77", "nil pointer dereference", nil)
+	if pe, ok := errors.AsType[*numapool.PanicError](err); ok != (err.(*TaskError).Rank == c.Rank()) {
+		t.Fatalf("rank %d: PanicError %v reachable: %v; want it only on the rank that ran the task", c.Rank(), pe, ok)
+	}
+}
+
+func TestArgumentsFailToEncode(t *testing.T) {
+	c := needWorld(t)
+	if c.Size() == 1 {
+		t.Skip("one rank ships no arguments")
+	}
+	p := newPool(t, numapool.Workers(1))
+	// gob cannot send an interface holding a type it was not told of.
+	type unregistered struct{ A int }
+	type holder struct{ V any }
+	var in []holder
+	if c.Rank() == 0 {
+		in = make([]holder, 40)
+		in[3].V = unregistered{1} // the first chunk always goes to rank 1
+	}
+	_, err := Map(c, p, in, func(h holder) int { return 1 }, ArgCodec(codec.Gob[holder]()), ChunkSize(10))
+	re, ok := errors.AsType[*RankError](err)
+	if !ok || re.Rank != 0 || !strings.Contains(re.Msg, "arguments of tasks 0..9") {
+		t.Fatalf("rank %d: %v, want a RankError of rank 0 about tasks 0..9", c.Rank(), err)
+	}
+}
