@@ -48,6 +48,11 @@ func (w *Worker) CPUs() topology.CPUSet { return w.cpus }
 // nodes or are unknown.
 func (w *Worker) Node() int { return w.node }
 
+// CPU returns the CPU the worker's thread runs on at this moment (one
+// sched_getcpu call, tens of nanoseconds): for a worker pinned to one CPU,
+// always that CPU. Call it from the worker's own task.
+func (w *Worker) CPU() int { return csrc.CurrentCPU() }
+
 // ThreadID returns the kernel thread id of the worker's thread.
 func (w *Worker) ThreadID() int { return w.tid }
 
