@@ -107,3 +107,21 @@ func TestKindOf(t *testing.T) {
 	}
 	assert.Equal(t, want, kindOf(THP, pageUse{}), "untouched THP: as the settings say (%q)", thpRefused())
 }
+
+func TestUsageFallsBackToSmaps(t *testing.T) {
+	a := newFloats(t, 4*mib/8, Bind(firstNode(t)))
+	scanned, scanErr := scanPages(a.mem)
+	was := noScan.Load()
+	noScan.Store(true) // as on a kernel before 6.7
+	t.Cleanup(func() { noScan.Store(was) })
+	u, err := usage(a.mem)
+	require.NoError(t, err)
+	assert.Equal(t, a.Bytes(), u.resident)
+	if scanErr == nil {
+		assert.Equal(t, scanned, u, "smaps and PAGEMAP_SCAN agree")
+	}
+	st, err := a.Stat()
+	require.NoError(t, err)
+	assert.Equal(t, a.Kind(), st.Kind)
+	assert.Equal(t, map[int]int{firstNode(t): a.Bytes()}, st.NodeBytes)
+}

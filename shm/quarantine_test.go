@@ -69,9 +69,9 @@ func vmSize(t *testing.T) int {
 }
 
 func TestFreeCyclesKeepMappingsBounded(t *testing.T) {
-	// Freed ranges used to stay mapped for good: 3,000 cycles left 3,000
+	// Freed ranges used to stay mapped for good: 1,000 cycles left 1,000
 	// more mappings (the kernel allows 65,530).
-	const limit, cycles = 16, 3000
+	const limit, cycles = 16, 1000
 	limitQuarantine(t, limit, QuarantineBytes)
 	before := mapCount(t)
 	for range cycles {
