@@ -93,12 +93,13 @@ func TestFreeCyclesKeepAddressSpaceBounded(t *testing.T) {
 	limitQuarantine(t, QuarantineArrays, 4*size)
 	before := vmSize(t)
 	for range cycles {
-		a, err := New[byte](size) // untouched: no memory behind it
+		a, err := New[byte](size, NormalPages) // untouched: no memory behind it
 		require.NoError(t, err)
 		require.NoError(t, a.Free())
 	}
 	assert.Equal(t, Usage{Quarantined: 4, QuarantinedBytes: 4 * size}, InUse())
-	assert.Less(t, vmSize(t)-before, 8*size, "address space after %d cycles of %d bytes", cycles, size)
+	// The slack is for what the Go runtime reserves meanwhile.
+	assert.Less(t, vmSize(t)-before, 16*size, "address space after %d cycles of %d bytes", cycles, size)
 }
 
 func TestStaleSliceFaultsWhileInQuarantine(t *testing.T) {
