@@ -291,10 +291,11 @@ func (s CPUSet) Equal(o CPUSet) bool {
 
 // IsSubsetOf reports whether every CPU of s is in o.
 func (s CPUSet) IsSubsetOf(o CPUSet) bool {
+	// Sets keep no trailing zero words, so a longer s has a CPU beyond o.
+	if len(s.words) > len(o.words) {
+		return false
+	}
 	for i, w := range s.words {
-		if i >= len(o.words) {
-			return w == 0
-		}
 		if w&^o.words[i] != 0 {
 			return false
 		}

@@ -96,6 +96,9 @@ func TestCPUSetOps(t *testing.T) {
 	assert.True(t, NewCPUSet(2, 3).IsSubsetOf(a))
 	assert.False(t, b.IsSubsetOf(a))
 	assert.True(t, CPUSet{}.IsSubsetOf(CPUSet{}))
+	// A set reaching past o's last word, with zero words between.
+	assert.False(t, NewCPUSet(0, 128).IsSubsetOf(NewCPUSet(0)))
+	assert.True(t, NewCPUSet(0).IsSubsetOf(NewCPUSet(0, 128)))
 	assert.False(t, NewCPUSet(100).IsSubsetOf(a))
 	assert.True(t, a.Has(70))
 	assert.False(t, a.Has(-1))
