@@ -101,16 +101,16 @@ func mapRegion(size int, kind PageKind) (region, error) {
 		return region{}, err
 	}
 	r := region{mem: mem, guard: pageSize, kind: kind}
-	advice := unix.MADV_HUGEPAGE
+	advice, name := unix.MADV_HUGEPAGE, "MADV_HUGEPAGE"
 	if kind == NormalPages {
-		advice = unix.MADV_NOHUGEPAGE
+		advice, name = unix.MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE"
 	}
 	err = unix.Madvise(mem, advice)
 	if kind == NormalPages && errors.Is(err, unix.EINVAL) {
 		err = nil // a kernel without transparent huge pages
 	}
 	if err != nil {
-		return region{}, errors.Join(fmt.Errorf("shm: madvise(%d) on %d bytes: %w", advice, len(mem), err), r.unmap())
+		return region{}, errors.Join(fmt.Errorf("shm: madvise(%s) on %d bytes: %w", name, len(mem), err), r.unmap())
 	}
 	return r, nil
 }

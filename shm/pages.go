@@ -48,21 +48,24 @@ type pmScanArg struct {
 // noScan is set once PAGEMAP_SCAN has failed as unsupported.
 var noScan atomic.Bool
 
-// usage reads back the pages of mem.
+// usage reads back the pages of mem with PAGEMAP_SCAN, else (an older
+// kernel, or one that refuses the ioctl) from /proc/self/smaps.
 func usage(mem []byte) (pageUse, error) {
+	var scanErr error
 	if !noScan.Load() {
 		u, err := scanPages(mem)
 		if err == nil {
 			return u, nil
 		}
-		if !errors.Is(err, unix.ENOTTY) && !errors.Is(err, unix.EINVAL) {
-			return pageUse{}, err
+		if errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.EINVAL) {
+			noScan.Store(true) // a kernel before 6.7: never try again
+		} else {
+			scanErr = err
 		}
-		noScan.Store(true)
 	}
 	st, err := readSmaps(mem)
 	if err != nil {
-		return pageUse{}, err
+		return pageUse{}, errors.Join(scanErr, err)
 	}
 	return pageUse{resident: st.rss + st.hugetlb, huge: st.anonHuge + st.hugetlb}, nil
 }
