@@ -14,9 +14,10 @@
 // must be free of pointers; Array.Slice gives a normal Go slice over it; an
 // explicit Free returns the memory. After Free any use through the Array is
 // an error or a panic, and a slice kept from before faults (never a silent
-// read of someone else's memory) while the freed range is in quarantine: for
-// the next QuarantineArrays frees, as long as the arrays freed after it add up
-// to at most QuarantineBytes. Then the range is unmapped and may be reused.
+// read of someone else's memory) while the freed range is in quarantine:
+// until QuarantineArrays more arrays have been freed, or until it and the
+// arrays freed after it add up to more than QuarantineBytes. Then the range
+// is unmapped and may be reused.
 //
 // Page kinds (HugeTLB, THP, NormalPages) are tried in that order unless an
 // option demands one, and what the kernel gave is read back from the

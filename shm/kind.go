@@ -19,7 +19,9 @@ const (
 	// huge pages where it has free contiguous memory; the tail beyond the last
 	// whole huge page uses normal pages.
 	THP
-	// NormalPages are the system's base pages, 4 KiB on x86-64.
+	// NormalPages are the system's base pages, 4 KiB on x86-64; the mapping
+	// is advised MADV_NOHUGEPAGE, so that a kernel set to always give
+	// transparent huge pages does not.
 	NormalPages
 )
 
