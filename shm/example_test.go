@@ -112,3 +112,23 @@ func ExampleLocal() {
 	<-done
 	// Output: true true
 }
+
+// InUse counts the arrays made and not yet freed: a program that frees
+// everything it makes comes back to where it started.
+func ExampleInUse() {
+	before := shm.InUse()
+	a, err := shm.New[int64](1000)
+	if err != nil {
+		log.Fatal(err)
+	}
+	during := shm.InUse()
+	fmt.Println(during.Arrays-before.Arrays, during.Bytes-before.Bytes == a.Bytes())
+	if err := a.Free(); err != nil {
+		log.Fatal(err)
+	}
+	after := shm.InUse()
+	fmt.Println(after.Arrays-before.Arrays, after.Quarantined > 0)
+	// Output:
+	// 1 true
+	// 0 true
+}
