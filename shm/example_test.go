@@ -7,6 +7,7 @@ import (
 
 	"github.com/numapool/numapool/csrc"
 	"github.com/numapool/numapool/shm"
+	"github.com/numapool/numapool/topology"
 )
 
 // An array outside the Go heap, used through an ordinary slice.
@@ -37,11 +38,22 @@ func ExampleNew_pointers() {
 }
 
 // Bind places every page on one node before any is touched; Stat reads back
-// what the kernel did: here, that all 32 MiB are resident, all on node 0.
-// (Stat also says which page kind the mapping got, which depends on the
-// machine.)
+// what the kernel did: here, that all 32 MiB are resident, all on the first
+// node with memory. (Stat also says which page kind the mapping got, which
+// depends on the machine.)
 func ExampleArray_Stat() {
-	a, err := shm.New[float64](4<<20, shm.Bind(0))
+	m, err := topology.Current()
+	if err != nil {
+		log.Fatal(err)
+	}
+	node := m.Nodes()[0].OSIndex
+	for _, n := range m.Nodes() {
+		if n.Memory > 0 {
+			node = n.OSIndex
+			break
+		}
+	}
+	a, err := shm.New[float64](4<<20, shm.Bind(node))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -50,7 +62,7 @@ func ExampleArray_Stat() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(st.Bytes == 32<<20, st.Resident == st.Bytes, st.NodeBytes[0] == st.Bytes)
+	fmt.Println(st.Bytes == 32<<20, st.Resident == st.Bytes, st.NodeBytes[node] == st.Bytes)
 	// Output: true true true
 }
 
