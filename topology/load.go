@@ -95,6 +95,7 @@ func load(fsy fs.FS, root string) (*Machine, error) {
 		}
 	}
 	limits := readLimits(f, root == "/")
+	m.cpuLimit = readCPULimit(f)
 	m.allowed = m.present
 	if limits.cpusOK {
 		m.allowed = limits.cpus

@@ -272,3 +272,27 @@ func TestObjectsAreCopies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{12, 28, 13, 29, 14, 30, 15, 31}, order)
 }
+
+// TestLoadCpusetOnly is a v1 cpuset named only by proc/self/cpuset, in a
+// hierarchy mounted with noprefix beside a cgroup2 mount without the
+// cpuset controller: hwloc restricts to it (its files are "cpus" and
+// "mems"), and so does Load.
+func TestLoadCpusetOnly(t *testing.T) {
+	spec := topologytest.TwoSockets()
+	spec.CpusetOnly = true
+	spec.CgroupCPUs = "0-3"
+	spec.CgroupMems = "2-3"
+	m := topologytest.Load(t, spec)
+	assert.Equal(t, "0-3", m.Usable().String())
+	var nodes []int
+	for _, n := range m.Nodes() {
+		nodes = append(nodes, n.OSIndex)
+		assert.True(t, n.CPUs.IsEmpty(), "node %d holds none of CPUs 0-3", n.OSIndex)
+	}
+	assert.Equal(t, []int{2, 3}, nodes)
+	// hwloc keeps package 0 for its CPUs and package 1 for nodes 2-3.
+	require.Len(t, m.Packages(), 2)
+
+	spec.CgroupCPUs = ""
+	assert.Equal(t, "0-31", topologytest.Load(t, spec).Usable().String(), "the top cpuset holds every CPU")
+}

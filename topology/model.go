@@ -26,6 +26,7 @@ type Machine struct {
 	distIDs []int   // node OS indexes of the distance matrix rows
 	dist    [][]int // dist[i][j]: distance from distIDs[i] to distIDs[j]
 
+	cpuLimit  float64     // cgroup CPU bandwidth in CPUs; 0: none
 	hugePages []HugePages // machine-wide pools
 	memTotal  uint64
 	info      *CPUInfo // nil unless this is the running machine

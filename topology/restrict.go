@@ -3,6 +3,7 @@ package topology
 import (
 	"os"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -70,86 +71,114 @@ func intersectLimit(have CPUSet, ok bool, add CPUSet) CPUSet {
 	return have.Intersect(add)
 }
 
-// readCgroupCpuset finds the process's cpuset cgroup through
-// proc/self/cgroup (or the older proc/self/cpuset) and proc/mounts, and
-// reads its effective CPUs and memory nodes.
+// cpusetStyle is how a cpuset hierarchy names its files.
+type cpusetStyle int
+
+const (
+	cgroup2Cpuset cpusetStyle = iota // cgroup2: cpuset.cpus.effective
+	cgroup1Cpuset                    // cgroup v1: cpuset.cpus
+	plainCpuset                      // the cpuset file system, or v1 with noprefix: cpus
+)
+
+// findCpusetMount finds the cpuset hierarchy as hwloc does
+// (hwloc_find_linux_cgroup_mntpnt in topology-linux.c): first the standard
+// mount points (/sys/fs/cgroup as cgroup2 with the cpuset controller,
+// /sys/fs/cgroup/cpuset as v1, /dev/cpuset), then the first entry of
+// proc/mounts that is a cgroup2 whose cgroup.controllers names cpuset, a
+// cpuset file system, or a v1 cgroup with the cpuset option (noprefix
+// drops the "cpuset." prefix of its files).
+func findCpusetMount(f fsys) (string, cpusetStyle, bool) {
+	switch {
+	case f.exists("sys/fs/cgroup/cpuset.cpus.effective"):
+		return "/sys/fs/cgroup", cgroup2Cpuset, true
+	case f.exists("sys/fs/cgroup/cpuset/cpuset.cpus"):
+		return "/sys/fs/cgroup/cpuset", cgroup1Cpuset, true
+	case f.exists("dev/cpuset/cpus"):
+		return "/dev/cpuset", plainCpuset, true
+	}
+	for _, mnt := range readMounts(f) {
+		switch mnt.fsType {
+		case "cgroup2":
+			ctrls, _ := f.read(path.Join(mnt.dir, "cgroup.controllers"))
+			if slices.Contains(strings.Fields(ctrls), "cpuset") {
+				return mnt.dir, cgroup2Cpuset, true
+			}
+		case "cpuset":
+			return mnt.dir, plainCpuset, true
+		case "cgroup":
+			if slices.Contains(mnt.options, "cpuset") {
+				if slices.Contains(mnt.options, "noprefix") {
+					return mnt.dir, plainCpuset, true
+				}
+				return mnt.dir, cgroup1Cpuset, true
+			}
+		}
+	}
+	return "", 0, false
+}
+
+// cpusetName returns the process's cpuset path inside its hierarchy, as
+// hwloc does: proc/self/cpuset, else the first line of proc/self/cgroup
+// for a v1 cpuset hierarchy or the cgroup2 one.
+func cpusetName(f fsys) (string, bool) {
+	if p, ok := f.read("proc/self/cpuset"); ok && p != "" {
+		return p, true
+	}
+	cg, _ := f.read("proc/self/cgroup")
+	for line := range strings.Lines(cg) {
+		parts := strings.SplitN(strings.TrimSpace(line), ":", 3)
+		if len(parts) == 3 && (parts[1] == "" || slices.Contains(strings.Split(parts[1], ","), "cpuset")) {
+			return parts[2], true
+		}
+	}
+	return "", false
+}
+
+// readCgroupCpuset reads the CPUs and memory nodes of the process's cpuset
+// cgroup (see findCpusetMount and cpusetName). Beyond hwloc, it walks up a
+// cgroup2 hierarchy to the nearest cgroup with cpuset files (the
+// controller may be enabled only above the process's own cgroup), and
+// reads the hierarchy's top when the process's folder is missing (a
+// namespaced mount shows the process's own cgroup at its top while
+// proc/self/cgroup may name the host's path).
 func readCgroupCpuset(f fsys) processLimits {
 	var l processLimits
-	var v1Path, v2Path string
-	if cg, ok := f.read("proc/self/cgroup"); ok {
-		for line := range strings.Lines(cg) {
-			parts := strings.SplitN(strings.TrimSpace(line), ":", 3)
-			if len(parts) != 3 {
-				continue
-			}
-			if parts[0] == "0" && parts[1] == "" {
-				v2Path = parts[2]
-			}
-			for c := range strings.SplitSeq(parts[1], ",") {
-				if c == "cpuset" {
-					v1Path = parts[2]
-				}
-			}
-		}
+	mnt, style, ok := findCpusetMount(f)
+	if !ok {
+		return l
 	}
-	if p, ok := f.read("proc/self/cpuset"); ok {
-		if v1Path == "" {
-			v1Path = p
-		}
-		if v2Path == "" {
-			v2Path = p
-		}
+	name, ok := cpusetName(f)
+	if !ok {
+		return l
 	}
-	mounts, _ := f.read("proc/mounts")
-	var v1Mount, v1Prefix, v2Mount string
-	for line := range strings.Lines(mounts) {
-		fs := strings.Fields(line)
-		if len(fs) < 4 {
-			continue
-		}
-		mnt := unescapeMount(fs[1])
-		switch fs[2] {
-		case "cpuset":
-			v1Mount, v1Prefix = mnt, ""
-		case "cgroup":
-			for o := range strings.SplitSeq(fs[3], ",") {
-				if o == "cpuset" {
-					v1Mount, v1Prefix = mnt, "cpuset."
-				}
-			}
-		case "cgroup2":
-			v2Mount = mnt
-		}
+	dir := path.Join(mnt, name)
+	if !f.exists(dir) {
+		dir = mnt
 	}
-	switch {
-	case v1Mount != "" && v1Path != "":
-		dir := path.Join(v1Mount, v1Path)
-		if !f.exists(dir) {
-			// A namespaced mount shows the process's own cgroup at its
-			// root while proc/self/cgroup may name the host's path.
-			dir = v1Mount
-		}
-		// v1: the configured sets, as hwloc reads them; the effective ones
-		// only differ after CPU hotplug.
-		l.cpus, l.cpusOK = firstList(f, dir, v1Prefix+"cpus", v1Prefix+"effective_cpus")
-		l.mems, l.memsOK = firstList(f, dir, v1Prefix+"mems", v1Prefix+"effective_mems")
-	case v2Mount != "" && v2Path != "":
-		// cpuset files exist only where the controller is enabled: walk up
-		// to the nearest cgroup that has them.
-		for dir := path.Join(v2Mount, v2Path); ; dir = path.Dir(dir) {
+	switch style {
+	case cgroup2Cpuset:
+		for ; ; dir = path.Dir(dir) {
 			if !l.cpusOK {
 				l.cpus, l.cpusOK = f.readList(path.Join(dir, "cpuset.cpus.effective"))
 			}
 			if !l.memsOK {
 				l.mems, l.memsOK = f.readList(path.Join(dir, "cpuset.mems.effective"))
 			}
-			if l.cpusOK && l.memsOK || !strings.HasPrefix(dir, v2Mount) || dir == path.Clean(v2Mount) {
+			if l.cpusOK && l.memsOK || !strings.HasPrefix(dir, mnt) || dir == path.Clean(mnt) {
 				break
 			}
 		}
+	case cgroup1Cpuset:
+		// The configured sets, as hwloc reads them; the effective ones
+		// only differ after CPU hotplug.
+		l.cpus, l.cpusOK = firstList(f, dir, "cpuset.cpus", "cpuset.effective_cpus")
+		l.mems, l.memsOK = firstList(f, dir, "cpuset.mems", "cpuset.effective_mems")
+	case plainCpuset:
+		l.cpus, l.cpusOK = firstList(f, dir, "cpus", "effective_cpus")
+		l.mems, l.memsOK = firstList(f, dir, "mems", "effective_mems")
 	}
-	// An empty effective set means the files exist but say nothing useful
-	// (a cgroup with no tasks); do not let it hide every CPU.
+	// An empty set means the files exist but say nothing useful (a cgroup
+	// with no tasks); do not let it hide every CPU.
 	if l.cpusOK && l.cpus.IsEmpty() {
 		l.cpusOK = false
 	}
@@ -157,6 +186,26 @@ func readCgroupCpuset(f fsys) processLimits {
 		l.memsOK = false
 	}
 	return l
+}
+
+// mount is one line of proc/mounts.
+type mount struct {
+	dir, fsType string
+	options     []string
+}
+
+// readMounts reads proc/mounts, in its order.
+func readMounts(f fsys) []mount {
+	s, _ := f.read("proc/mounts")
+	var out []mount
+	for line := range strings.Lines(s) {
+		fs := strings.Fields(line)
+		if len(fs) < 4 {
+			continue
+		}
+		out = append(out, mount{dir: unescapeMount(fs[1]), fsType: fs[2], options: strings.Split(fs[3], ",")})
+	}
+	return out
 }
 
 func firstList(f fsys, dir string, names ...string) (CPUSet, bool) {

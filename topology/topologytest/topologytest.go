@@ -25,7 +25,17 @@ type Spec struct {
 	MemsAllow  string // Mems_allowed_list in proc/self/status, with Affinity
 	CgroupCPUs string // the process's cgroup cpuset CPUs; "" means no cpuset cgroup
 	CgroupMems string // the process's cgroup cpuset nodes; "" means all nodes
-	CgroupV1   bool   // a v1 cpuset hierarchy instead of cgroup2
+	CgroupV1   bool   // v1 cpuset and cpu hierarchies instead of cgroup2
+	// CpusetOnly writes the cpuset the old way: proc/self/cpuset names it
+	// (there is no proc/self/cgroup) in a v1 hierarchy mounted with
+	// noprefix on /dev/cpuset (files "cpus" and "mems"), beside a cgroup2
+	// mount without the cpuset controller.
+	CpusetOnly bool
+	// CPUMax is the CPU bandwidth limit of the process's cgroup, as
+	// cgroup2's cpu.max writes it ("200000 100000": 2 CPUs; "max 100000":
+	// none); with CgroupV1 it becomes cpu.cfs_quota_us and
+	// cpu.cfs_period_us. "" writes no limit.
+	CPUMax string
 
 	MemoryOnlyNodes int  // nodes with memory and no CPUs, numbered after the others
 	NoNodeFolder    bool // no sys/devices/system/node at all
@@ -227,35 +237,81 @@ func (s Spec) writeProc(w *writer) {
 		}
 		w.file("proc/self/status", fmt.Sprintf("Name:\tfake\nState:\tR (running)\nCpus_allowed:\tffffffff\nCpus_allowed_list:\t%s\nMems_allowed_list:\t%s\n", s.Affinity, mems))
 	}
-	if s.CgroupCPUs == "" {
-		w.file("proc/self/cgroup", "0::/\n")
-		w.file("proc/mounts", "proc /proc proc rw 0 0\n")
-		return
+	switch {
+	case s.CpusetOnly:
+		s.writeCpusetOnly(w)
+	case s.CgroupV1:
+		s.writeCgroupV1(w)
+	default:
+		s.writeCgroup2(w)
 	}
-	mems := s.CgroupMems
-	if mems == "" {
-		mems = list(0, max(1, s.nodes())-1)
+}
+
+// cgroupMems is the memory nodes of the process's cpuset.
+func (s Spec) cgroupMems() string {
+	if s.CgroupMems != "" {
+		return s.CgroupMems
 	}
-	if s.CgroupV1 {
-		w.file("proc/self/cgroup", "5:memory:/job\n4:cpuset:/job\n3:cpu,cpuacct:/job\n")
-		w.file("proc/mounts", "sysfs /sys sysfs rw 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,nosuid,memory 0 0\ncgroup /sys/fs/cgroup/cpuset cgroup rw,nosuid,cpuset 0 0\n")
+	return list(0, max(1, s.nodes())-1)
+}
+
+func (s Spec) writeCpusetOnly(w *writer) {
+	w.file("proc/self/cpuset", "/job")
+	w.file("proc/mounts", "sysfs /sys sysfs rw 0 0\ncgroup2 /dev/cgroup cgroup2 rw 0 0\ncpuset /dev/cpuset cgroup rw,relatime,cpuset,noprefix 0 0\n")
+	w.file("dev/cgroup/cgroup.controllers", "cpu io memory pids")
+	w.file("dev/cpuset/cpus", list(0, s.CPUs()-1))
+	w.file("dev/cpuset/mems", list(0, max(1, s.nodes())-1))
+	if s.CgroupCPUs != "" {
+		w.file("dev/cpuset/job/cpus", s.CgroupCPUs)
+		w.file("dev/cpuset/job/mems", s.cgroupMems())
+	}
+}
+
+func (s Spec) writeCgroupV1(w *writer) {
+	w.file("proc/self/cgroup", "5:memory:/job\n4:cpuset:/job\n3:cpu,cpuacct:/job\n")
+	w.file("proc/mounts", "sysfs /sys sysfs rw 0 0\ncgroup /sys/fs/cgroup/memory cgroup rw,nosuid,memory 0 0\ncgroup /sys/fs/cgroup/cpuset cgroup rw,nosuid,cpuset 0 0\ncgroup /sys/fs/cgroup/cpu,cpuacct cgroup rw,nosuid,cpu,cpuacct 0 0\n")
+	w.file("sys/fs/cgroup/cpuset/cpuset.cpus", list(0, s.CPUs()-1))
+	if s.CgroupCPUs != "" {
 		d := "sys/fs/cgroup/cpuset/job"
 		w.file(d+"/cpuset.cpus", s.CgroupCPUs)
 		w.file(d+"/cpuset.effective_cpus", s.CgroupCPUs)
-		w.file(d+"/cpuset.mems", mems)
-		w.file(d+"/cpuset.effective_mems", mems)
-		w.file("sys/fs/cgroup/cpuset/cpuset.cpus", list(0, s.CPUs()-1))
-		return
+		w.file(d+"/cpuset.mems", s.cgroupMems())
+		w.file(d+"/cpuset.effective_mems", s.cgroupMems())
 	}
+	d := "sys/fs/cgroup/cpu,cpuacct"
+	w.file(d+"/cpu.cfs_quota_us", "-1")
+	w.file(d+"/cpu.cfs_period_us", "100000")
+	quota, period := "-1", "100000"
+	if q, p, ok := strings.Cut(s.CPUMax, " "); ok {
+		quota, period = q, p
+		if q == "max" {
+			quota = "-1"
+		}
+	}
+	w.file(d+"/job/cpu.cfs_quota_us", quota)
+	w.file(d+"/job/cpu.cfs_period_us", period)
+}
+
+func (s Spec) writeCgroup2(w *writer) {
 	w.file("proc/self/cgroup", "0::/job.slice/step\n")
 	w.file("proc/mounts", "sysfs /sys sysfs rw 0 0\ncgroup2 /sys/fs/cgroup cgroup2 rw,nosuid 0 0\n")
+	w.file("sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids")
 	w.file("sys/fs/cgroup/cpuset.cpus.effective", list(0, s.CPUs()-1))
-	// The controller is enabled on job.slice only: step has no cpuset files,
-	// so a reader must walk up.
+	w.file("sys/fs/cgroup/cpuset.mems.effective", list(0, max(1, s.nodes())-1))
 	d := "sys/fs/cgroup/job.slice"
-	w.file(d+"/cpuset.cpus.effective", s.CgroupCPUs)
-	w.file(d+"/cpuset.mems.effective", mems)
-	w.file(d+"/step/cgroup.procs", "1\n")
+	if s.CgroupCPUs != "" {
+		// The cpuset controller is enabled on job.slice only: step has no
+		// cpuset files, so a reader must walk up.
+		w.file(d+"/cpuset.cpus.effective", s.CgroupCPUs)
+		w.file(d+"/cpuset.mems.effective", s.cgroupMems())
+	}
+	// The limit sits on job.slice; step, below it, sets none: the
+	// tightest limit on the way up is the one that holds.
+	if s.CPUMax != "" {
+		w.file(d+"/cpu.max", s.CPUMax)
+	}
+	w.file(d+"/step/cpu.max", "max 100000")
+	w.file(d+"/step/cgroup.procs", "1")
 }
 
 // writer collects the files of a tree.
