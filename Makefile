@@ -21,3 +21,53 @@ bench:
 
 bench-peers:
 	cd bench && CGO_ENABLED=1 $(GO) test -run xxx -bench . -benchmem -count 6 ./...
+
+# MPI (issue 13): the mpi/ module and examples/mpi-map, each a module of its
+# own so the library never needs libmpi. Installs Open MPI from Debian when
+# missing, runs the unit tests, then the MPI tests under mpirun on this
+# machine only (mpi/mpirun-local.sh: shared memory and loopback): -np 2 with
+# each rank bound to a core, -np 4 unbound. Every rank exits with the worst
+# exit code of all ranks; a hung run fails after MPI_TIMEOUT seconds.
+MPI_TIMEOUT ?= 300
+
+.PHONY: mpi-deps test-mpi bench-mpi
+
+mpi-deps:
+	@if ! command -v mpirun >/dev/null 2>&1 || ! pkg-config --exists ompi-c 2>/dev/null; then \
+		echo "installing Open MPI from Debian: libopenmpi-dev openmpi-bin pkg-config"; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+		$$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y libopenmpi-dev openmpi-bin pkg-config; \
+	fi
+
+test-mpi: mpi-deps
+	cd mpi && CGO_ENABLED=1 $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m ./...
+	cd examples/mpi-map && CGO_ENABLED=1 $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m ./...
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	(cd mpi && CGO_ENABLED=1 $(GO) test -race -c -o "$$dir/mpi.test" .); \
+	(cd examples/mpi-map && CGO_ENABLED=1 $(GO) build -race -o "$$dir/mpi-map" .); \
+	bind="--bind-to none"; \
+	if [ "$$(nproc)" -ge 2 ]; then bind="--bind-to core -x NUMAPOOL_MPI_BOUND=1"; fi; \
+	echo "mpirun -np 2 $$bind: mpi tests"; \
+	timeout -k 10 $(MPI_TIMEOUT) mpi/mpirun-local.sh -np 2 $$bind --tag-output "$$dir/mpi.test" -test.count=1 -test.timeout 240s; \
+	echo "mpirun -np 4 --bind-to none: mpi tests"; \
+	timeout -k 10 $(MPI_TIMEOUT) mpi/mpirun-local.sh -np 4 --bind-to none --tag-output "$$dir/mpi.test" -test.count=1 -test.timeout 240s; \
+	echo "mpirun -np 2: examples/mpi-map"; \
+	timeout -k 10 $(MPI_TIMEOUT) mpi/mpirun-local.sh -np 2 "$$dir/mpi-map" -n 20000 -check
+
+# Distributed against local on this machine: medium tasks (~20 us) over
+# 2 ranks x 1 worker and 1 rank x 2 workers, in the same run (mpi/bench_test.go).
+bench-mpi: mpi-deps
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	(cd mpi && CGO_ENABLED=1 $(GO) test -c -o "$$dir/mpi.test" .); \
+	timeout -k 10 900 mpi/mpirun-local.sh -np 2 --bind-to none --tag-output "$$dir/mpi.test" \
+		-test.run xxx -test.bench . -test.benchtime 20x -test.count 6 -test.benchmem
+
+# Real NUMA kernels: boots the machines of numavm/machines.go under QEMU (TCG)
+# and runs every test of topology, shm, numapool and numavm in each
+# (docs/numa-harness.md). Installs qemu-system-x86, busybox-static and
+# hwloc-nox from Debian when missing; the guest kernel is unpacked into
+# numavm/.cache. Skips only where QEMU cannot run at all.
+.PHONY: test-numa
+test-numa:
+	@sh numavm/deps.sh numavm/.cache
+	CGO_ENABLED=1 $(GO) run ./numavm/cmd/numavm run -cache numavm/.cache

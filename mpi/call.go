@@ -82,12 +82,12 @@ type job[A, R any] struct {
 	cfg      *config
 
 	run  func(lo, hi int, args []A, out []R) error
-	sink func(lo, hi int) []R             // rank 0
-	done func(lo, hi int, res []R) error  // rank 0; errStopped ends the call quietly
-	last func() ([]byte, error)           // rank 0: a payload broadcast with the final status
-	take func(payload []byte) error       // other ranks: that payload
-	fail error                            // set on a rank that rejects the call before it starts
-	name func() string                    // the call's name, for errors
+	sink func(lo, hi int) []R            // rank 0
+	done func(lo, hi int, res []R) error // rank 0; errStopped ends the call quietly
+	last func() ([]byte, error)          // rank 0: a payload broadcast with the final status
+	take func(payload []byte) error      // other ranks: that payload
+	fail error                           // set on a rank that rejects the call before it starts
+	name func() string                   // the call's name, for errors
 }
 
 func (j *job[A, R]) outLen(lo, hi int) int {
@@ -269,7 +269,9 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		if err := haltUnsent(); err != nil {
 			return err
 		}
-		for {
+		// Answer what has come, but at most one message per rank before
+		// running a chunk here: busy ranks must not starve rank 0's pool.
+		for range t.size - 1 {
 			from, m, ok, err := t.poll(-1, tagUp)
 			if err != nil {
 				return err
@@ -314,7 +316,7 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		return err
 	}
 	if s := j.cfg.stats; s != nil {
-		s.ChunksPerRank = pl.Given()
+		s.ChunksPerRank, s.TasksPerRank = pl.Given(), pl.Tasks()
 		s.Chunks = 0
 		for _, g := range s.ChunksPerRank {
 			s.Chunks += g

@@ -142,6 +142,7 @@ func WithStats(s *Stats) Option {
 type Stats struct {
 	Chunks        int   // chunks handed out in all
 	ChunksPerRank []int // chunks each rank ran, by rank
+	TasksPerRank  []int // tasks each rank ran, by rank
 }
 
 // pickCodec returns the codec for T: the one given, else raw bytes when T

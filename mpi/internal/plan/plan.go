@@ -27,6 +27,7 @@ type Plan struct {
 	inFlight                   []int  // chunks sent to a rank and not yet answered
 	stopped                    []bool // the rank was sent Stop
 	given                      []int  // chunks handed to each rank
+	tasks                      []int  // tasks handed to each rank
 }
 
 // Guided is the number of chunks per rank the remaining work is cut into
@@ -54,6 +55,7 @@ func New(n, chunk, ranks int) (*Plan, error) {
 		inFlight: make([]int, ranks),
 		stopped:  make([]bool, ranks),
 		given:    make([]int, ranks),
+		tasks:    make([]int, ranks),
 	}
 	p.min = max(1, ceilDiv(n, 8*Guided*ranks))
 	return p, nil
@@ -73,6 +75,7 @@ func (p *Plan) take(rank int) (lo, hi int, ok bool) {
 	lo, hi = p.next, min(p.n, p.next+size)
 	p.next = hi
 	p.given[rank]++
+	p.tasks[rank] += hi - lo
 	return lo, hi, true
 }
 
@@ -123,3 +126,6 @@ func (p *Plan) Waiting() bool {
 
 // Given returns how many chunks each rank was handed.
 func (p *Plan) Given() []int { return append([]int(nil), p.given...) }
+
+// Tasks returns how many tasks each rank was handed.
+func (p *Plan) Tasks() []int { return append([]int(nil), p.tasks...) }

@@ -100,6 +100,9 @@ func TestFixedChunks(t *testing.T) {
 	if got := p.Given(); !slices.Equal(got, []int{1, 3}) {
 		t.Fatalf("Given() = %v, want [1 3]", got)
 	}
+	if got := p.Tasks(); !slices.Equal(got, []int{3, 7}) {
+		t.Fatalf("Tasks() = %v, want [3 7]", got)
+	}
 }
 
 func TestGuidedSizes(t *testing.T) {

@@ -1,0 +1,162 @@
+package mpi
+
+import (
+	"math"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/numapool/numapool/numapool"
+)
+
+// Run under mpirun with a fixed iteration count, so that every rank runs
+// each benchmark the same number of times (make bench-mpi):
+//
+//	mpi/mpirun-local.sh -np 2 --bind-to none --tag-output ./mpi.test \
+//		-test.run xxx -test.bench . -test.benchtime 20x -test.count 6
+//
+// Rank 0's lines are the figures; the other ranks time their own waits.
+
+// mediumIters makes medium about 20 us on this kind of machine (2 vCPUs,
+// 2026); BenchmarkMedium/seq reports the real figure per task.
+const mediumIters = 9000
+
+// medium is a CPU-bound task of about 20 us.
+func medium(x int) float64 {
+	s := float64(x)
+	for i := range mediumIters {
+		s = math.Sqrt(s*s + float64(i))
+	}
+	return s
+}
+
+// onRank0 runs f on rank 0 only while the other ranks wait in a barrier
+// that sleeps, so they leave the CPUs to rank 0.
+func onRank0(b *testing.B, c *Comm, f func()) {
+	if c.Rank() == 0 {
+		f()
+	}
+	if err := c.Barrier(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// rankPool gives each rank one worker pinned to a CPU of its own (rank r
+// on CPU r mod CPUs), whatever mpirun's binding.
+func rankPool(b *testing.B, c *Comm) *numapool.Pool {
+	p, err := numapool.New(numapool.CPUIDs(c.Rank() % runtime.NumCPU()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func BenchmarkMedium(b *testing.B) {
+	c := world
+	if c == nil || c.Size() != 2 || runtime.NumCPU() < 2 {
+		b.Skip("needs mpirun -np 2 on at least 2 CPUs (make bench-mpi)")
+	}
+	const n = 4000
+	in := count(n)
+	var sink float64
+	b.Run("seq-1rank-1worker", func(b *testing.B) {
+		onRank0(b, c, func() {
+			start := time.Now()
+			for range b.N {
+				for _, x := range in {
+					sink += medium(x)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/task")
+		})
+	})
+	b.Run("local-1rank-2workers", func(b *testing.B) {
+		var p *numapool.Pool
+		if c.Rank() == 0 {
+			var err error
+			if p, err = numapool.New(numapool.CPUIDs(0, 1)); err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+		}
+		b.ResetTimer()
+		onRank0(b, c, func() {
+			for range b.N {
+				if _, err := numapool.Map(p, in, medium); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	for _, tc := range []struct {
+		name string
+		opts []Option
+	}{
+		{"mpi-2ranks-1worker-guided", nil},
+		{"mpi-2ranks-1worker-chunk64", []Option{ChunkSize(64)}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			p := rankPool(b, c)
+			var st Stats
+			b.ResetTimer()
+			for range b.N {
+				var mine []int
+				if c.Rank() == 0 {
+					mine = in
+				}
+				if _, err := Map(c, p, mine, medium, append(tc.opts, WithStats(&st))...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if c.Rank() == 0 {
+				b.ReportMetric(float64(st.Chunks), "chunks")
+				b.ReportMetric(float64(st.ChunksPerRank[1])/float64(st.Chunks), "rank1-share")
+			}
+		})
+	}
+	_ = sink
+}
+
+// BenchmarkHandout measures what one chunk costs: Map of trivial tasks,
+// one per chunk, against one local pool call per task (the part of a
+// chunk's cost that is not MPI's).
+func BenchmarkHandout(b *testing.B) {
+	c := world
+	if c == nil || c.Size() < 2 {
+		b.Skip("needs mpirun -np 2 or more (make bench-mpi)")
+	}
+	const n = 2000
+	in := count(n)
+	inc := func(x int) int { return x + 1 }
+	b.Run("local-pool-call-per-chunk", func(b *testing.B) {
+		p := rankPool(b, c)
+		b.ResetTimer()
+		onRank0(b, c, func() {
+			start := time.Now()
+			for range b.N {
+				for i := range in {
+					if _, err := numapool.Map(p, in[i:i+1], inc); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/chunk")
+		})
+	})
+	b.Run("mpi-chunk", func(b *testing.B) {
+		p := rankPool(b, c)
+		b.ResetTimer()
+		start := time.Now()
+		for range b.N {
+			var mine []int
+			if c.Rank() == 0 {
+				mine = in
+			}
+			if _, err := Map(c, p, mine, inc, ChunkSize(1)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/chunk")
+	})
+}
