@@ -137,6 +137,7 @@ type callConfig struct {
 	iterableLen int // -1: not given
 	maxActive   int
 	lifespan    int
+	progress    *progressConfig // ProgressBar or CustomProgressBar; nil: no bar
 }
 
 // ChunkSize sets how many tasks a worker takes at a time. The default is

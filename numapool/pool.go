@@ -28,7 +28,8 @@ type Pool struct {
 
 	slots []atomic.Pointer[Worker] // the live worker of each ID
 
-	parent *Worker // the worker whose task started this pool, if any
+	parent  *Worker  // the worker whose task started this pool, if any
+	display *display // where progress bars go: the outermost pool's
 
 	mu        sync.Mutex
 	state     poolState
@@ -89,9 +90,10 @@ func New(opts ...Option) (*Pool, error) {
 	}
 
 	p := &Pool{
-		daemon: cfg.daemon,
-		fresh:  cfg.fresh,
-		parent: parent,
+		daemon:  cfg.daemon,
+		fresh:   cfg.fresh,
+		parent:  parent,
+		display: displayFor(parent),
 	}
 	p.callEnded.L = &p.mu
 	if err := p.placeWorkers(m, &cfg, within); err != nil {

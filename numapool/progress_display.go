@@ -1,0 +1,297 @@
+package numapool
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// redrawEvery is how often a display redraws its bars (MPIRE: 0.1 s).
+	redrawEvery = 100 * time.Millisecond
+	// lineEvery is how often a display that is not on a terminal prints
+	// its bars as plain lines.
+	lineEvery = time.Second
+)
+
+// A display draws the bars of the calls running on one tree of pools (a
+// pool and the pools started inside its tasks) on one output: through one
+// mpb.Progress on a terminal, as plain lines elsewhere. It lives while it
+// has bars: the first bar starts its drawing goroutine (and the mpb
+// container), the last one to finish ends them and waits for them.
+type display struct {
+	out    io.Writer
+	isTerm func() bool // checked when the display starts
+
+	mu      sync.Mutex
+	ended   sync.Cond // on mu: a display finished ending
+	ending  bool      // the last bar is ending it; add waits
+	bars    []*tracker
+	seq     int // top-level bars started since the display started
+	term    bool
+	prog    *mpb.Progress // nil in plain mode
+	refresh chan any      // asks prog to redraw
+	stop    chan struct{} // closed to end the drawing goroutine
+	stopped chan struct{} // closed by the drawing goroutine as it ends
+	line    time.Time     // when plain lines were last printed
+}
+
+// stderrDisplay is the display of every pool tree: bars of unrelated pools
+// that run at the same time share it too, so they never overwrite each
+// other on the terminal.
+var stderrDisplay = display{out: os.Stderr, isTerm: stderrIsTerminal}
+
+// stderrIsTerminal reports whether stderr is a terminal that can move its
+// cursor.
+func stderrIsTerminal() bool {
+	if os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(os.Stderr.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// add shows t, starting the display if t is its first bar.
+func (d *display) add(t *tracker) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ended.L == nil {
+		d.ended.L = &d.mu
+	}
+	for d.ending {
+		d.ended.Wait()
+	}
+	if len(d.bars) == 0 {
+		d.begin()
+	}
+	if !t.nested {
+		t.prio = d.seq
+		d.seq++
+	}
+	if d.prog != nil && !t.custom {
+		// On error (never, as the container ends only here) the call
+		// still counts, without a bar.
+		t.bar, _ = d.prog.Add(t.total, t.filler(), t.barOptions()...)
+	}
+	d.bars = append(d.bars, t)
+}
+
+// begin starts the display: the mpb container on a terminal and the
+// drawing goroutine.
+func (d *display) begin() {
+	d.term = d.isTerm()
+	d.seq = 0
+	d.prog, d.refresh = nil, nil
+	if d.term {
+		d.refresh = make(chan any, 1)
+		// ForceTTY: the terminal check is ours, so that an injected
+		// writer is drawn on as a terminal would be.
+		d.prog = mpb.New(mpb.WithOutput(d.out), mpb.WithManualRefresh(d.refresh), mpb.ForceTTY())
+	}
+	d.line = time.Now()
+	d.stop, d.stopped = make(chan struct{}), make(chan struct{})
+	go d.draw(d.stop, d.stopped)
+}
+
+// draw is the display's drawing goroutine.
+func (d *display) draw(stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	tick := time.NewTicker(redrawEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-tick.C:
+			d.redraw(now)
+		}
+	}
+}
+
+// redraw brings every bar up to date and draws them (on a terminal) or
+// prints them (elsewhere, at most once per lineEvery).
+func (d *display) redraw(now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ending {
+		return
+	}
+	for _, t := range d.bars {
+		t.push()
+	}
+	if d.term {
+		select {
+		case d.refresh <- now:
+		default: // a redraw is already pending
+		}
+		return
+	}
+	if now.Sub(d.line) < lineEvery {
+		return
+	}
+	d.line = now
+	for _, t := range d.bars {
+		if !t.custom {
+			fmt.Fprintln(d.out, t.plainLine(t.done.Load(), now))
+		}
+	}
+}
+
+// remove ends t's bar and, if it was the last one, the display: then it
+// waits for the drawing goroutine and the mpb container to end.
+func (d *display) remove(t *tracker) {
+	d.mu.Lock()
+	t.push()
+	if t.bar != nil {
+		if *t.status.Load() == statusDone {
+			if t.custom || t.total <= 0 {
+				t.bar.SetTotal(-1, true) // complete at the count reached
+			}
+			// A bar of ours with a known total completed as push reached it.
+		} else {
+			t.bar.Abort(false)
+		}
+	}
+	if !d.term && !t.custom {
+		fmt.Fprintln(d.out, t.plainLine(t.done.Load(), time.Now()))
+	}
+	d.bars = slices.DeleteFunc(d.bars, func(b *tracker) bool { return b == t })
+	if len(d.bars) > 0 {
+		d.mu.Unlock()
+		return
+	}
+	d.ending = true
+	stop, stopped, prog, refresh := d.stop, d.stopped, d.prog, d.refresh
+	d.prog, d.refresh, d.stop, d.stopped = nil, nil, nil, nil
+	d.mu.Unlock()
+
+	close(stop)
+	<-stopped
+	if prog != nil {
+		select {
+		case refresh <- time.Now(): // the last frame, with every bar ended
+		default:
+		}
+		prog.Wait() // every bar is complete or aborted, so this returns after that frame
+	}
+	d.mu.Lock()
+	d.ending = false
+	d.ended.Broadcast()
+	d.mu.Unlock()
+}
+
+// push gives the bar the tasks finished since the last push; under d.mu.
+func (t *tracker) push() {
+	n := t.done.Load()
+	if t.bar != nil && n > t.shown {
+		t.bar.IncrInt64(n - t.shown)
+	}
+	t.shown = n
+}
+
+// filler is the drawing of the bar itself: a bar for a known total, a
+// spinner for an unknown one.
+func (t *tracker) filler() mpb.BarFiller {
+	if t.total < 0 {
+		return mpb.SpinnerStyle().Build()
+	}
+	return mpb.BarStyle().Build()
+}
+
+func (t *tracker) barOptions() []mpb.BarOption {
+	opts := []mpb.BarOption{
+		mpb.BarPriority(t.prio),
+		mpb.AppendDecorators(decor.Any(func(s decor.Statistics) string {
+			return t.stats(s.Current, time.Now())
+		})),
+	}
+	if t.name != "" {
+		opts = append(opts, mpb.PrependDecorators(decor.Any(func(decor.Statistics) string {
+			return t.name
+		}, decor.WCSyncWidthR)))
+	}
+	if t.width > 0 {
+		opts = append(opts, mpb.BarWidth(t.width))
+	}
+	if !t.leave {
+		opts = append(opts, mpb.BarRemoveOnComplete())
+	}
+	return opts
+}
+
+// plainLine is the bar as one line of text, for outputs that are not
+// terminals.
+func (t *tracker) plainLine(done int64, now time.Time) string {
+	if t.name == "" {
+		return t.stats(done, now)
+	}
+	return t.name + ": " + t.stats(done, now)
+}
+
+// stats is what a bar shows beside its drawing: "37/100 37% | 1.2s<2.0s |
+// 30.5/s" while running ("37 | 1.2s | 30.5/s" for an unknown total), the
+// time taken and how the call ended once it did.
+func (t *tracker) stats(done int64, now time.Time) string {
+	var b strings.Builder
+	if t.total >= 0 {
+		pct := int64(100)
+		if t.total > 0 {
+			pct = done * 100 / t.total
+		}
+		fmt.Fprintf(&b, "%d/%d %3d%%", done, t.total, pct)
+	} else {
+		fmt.Fprintf(&b, "%d", done)
+	}
+	status := t.status.Load()
+	elapsed := now.Sub(t.start)
+	if status != nil {
+		elapsed = time.Duration(t.took.Load())
+	}
+	b.WriteString(" | ")
+	b.WriteString(formatDuration(elapsed))
+	if status == nil && t.total >= 0 {
+		b.WriteString("<")
+		if done > 0 {
+			b.WriteString(formatDuration(time.Duration(float64(elapsed) * float64(t.total-done) / float64(done))))
+		} else {
+			b.WriteString("?")
+		}
+	}
+	b.WriteString(" | ")
+	b.WriteString(formatRate(float64(done) / max(elapsed.Seconds(), 1e-9)))
+	if status != nil {
+		b.WriteString(" | ")
+		b.WriteString(*status)
+	}
+	return b.String()
+}
+
+// formatDuration writes d as tqdm-like short text: 4.2s, 3m07s, 2h05m.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	}
+	return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// formatRate writes r tasks per second with an SI prefix: 30.5/s, 1.2k/s.
+func formatRate(r float64) string {
+	const prefixes = "kMG"
+	unit := ""
+	for i := 0; r >= 999.95 && i < len(prefixes); i++ {
+		r /= 1000
+		unit = prefixes[i : i+1]
+	}
+	return fmt.Sprintf("%.1f%s/s", r, unit)
+}
