@@ -1,6 +1,7 @@
 package numapool
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -170,6 +171,9 @@ func mapSlice[A, R any](p *Pool, in []A, out []R, cc *callConfig, mk func(*jobBa
 	}
 	j.init(p, cc)
 	j.credit.Store(int64(pl.MaxActive))
+	if cc.orderTasks {
+		j.orderTasks(p.n)
+	}
 	run := mk(&j.jobBase)
 	j.run = func(w *Worker, lo, hi int) bool { return run(w, in[lo:hi], out[lo:hi], lo) }
 	return runSlice(p, j, cc)
@@ -234,12 +238,22 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 	j.init(p, cc)
 	j.caller = goid()
 	j.run = mk(&j.jobBase)
+	if cc.orderTasks && seq == nil {
+		// Chunk i must go to worker i mod n: the caller hands a slice out
+		// as it does a sequence, into one queue per worker.
+		seq, limit = slices.Values(in), len(in)
+	}
 	if seq == nil {
 		j.in, j.size = in, int64(size)
 		j.chunks = int64(pl.Chunks)
 		j.free = newRing[*chunk[A, R]](maxChunks)
 		for range maxChunks {
 			j.free.pushWait(&chunk[A, R]{res: make([]R, size)})
+		}
+	} else if cc.orderTasks {
+		j.byWorker = make([]*ring[*chunk[A, R]], p.n)
+		for id := range j.byWorker {
+			j.byWorker[id] = newRing[*chunk[A, R]](maxChunks)
 		}
 	} else {
 		j.queue = newRing[*chunk[A, R]](maxChunks)
@@ -258,6 +272,12 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		// loop body or the generator), no worker may touch it afterwards.
 		j.stopped.Store(true)
 		j.wait(j.drained)
+		// A worker's exit function that ran inside the call (its lifespan
+		// ended) may have failed after the last chunk was handed out.
+		var we *WorkerError
+		if e := j.error(); err == nil && errors.As(e, &we) {
+			err = e
+		}
 	}()
 	d := newDriver(j, size, maxChunks, ordered, emit)
 	if j.selfFed() {

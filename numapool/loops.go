@@ -2,6 +2,7 @@ package numapool
 
 import (
 	"fmt"
+	"time"
 )
 
 // For runs body over the index range 0..n-1 on the pool's workers, a block
@@ -136,6 +137,9 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 	}
 	j.init(p, &cc)
 	j.credit.Store(int64(pl.MaxActive))
+	if cc.orderTasks {
+		j.orderTasks(p.n)
+	}
 	body := mk(pl)
 	b := &j.jobBase
 	j.run = func(w *Worker, lo, hi int) (ok bool) {
@@ -145,8 +149,18 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 				b.taskFailed(w, lo, blockArg{lo, hi}, recovered(recover()))
 			}
 		}()
+		var t0 time.Time
+		ins := p.insights
+		if ins != nil {
+			t0 = time.Now()
+		}
 		err := body(w, lo, hi)
 		ended = true
+		if ins != nil {
+			if d := time.Since(t0); ins.slow(w.id, d) {
+				ins.addSlow(SlowTask{WorkerID: w.id, Index: lo, Arg: blockArg{lo, hi}.String(), Duration: d})
+			}
+		}
 		if err != nil {
 			b.taskFailed(w, lo, blockArg{lo, hi}, err)
 			return false

@@ -17,7 +17,9 @@ type poolConfig struct {
 	placement *topology.Placement
 	unpinned  bool
 	daemon    bool
-	fresh     bool // FreshWorkersPerCall
+	fresh     bool        // FreshWorkersPerCall
+	state     *stateHooks // WithState
+	insights  bool        // Insights
 	shared    any
 }
 
@@ -137,7 +139,22 @@ type callConfig struct {
 	iterableLen int // -1: not given
 	maxActive   int
 	lifespan    int
-	progress    *progressConfig // ProgressBar or CustomProgressBar; nil: no bar
+	orderTasks  bool // OrderTasks
+}
+
+// OrderTasks hands chunks out strictly round-robin (MPIRE's order_tasks):
+// chunk i goes to worker i mod n, whichever worker is free first, so which
+// worker runs which task is known in advance (values 1..20 on 4 workers in
+// chunks of 3: worker 0 runs 1-3 and 13-15, worker 2 runs 7-9 and 19-20).
+// Every call starts again at worker 0. A slow worker then holds up its own
+// share instead of others taking it over, so use it only when the order
+// matters more than the balance. Over a slice in a lazy call, the calling
+// goroutine hands the chunks out, as it does for an iter.Seq.
+func OrderTasks() CallOption {
+	return func(c *callConfig) error {
+		c.orderTasks = true
+		return nil
+	}
 }
 
 // ChunkSize sets how many tasks a worker takes at a time. The default is

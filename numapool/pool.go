@@ -28,8 +28,15 @@ type Pool struct {
 
 	slots []atomic.Pointer[Worker] // the live worker of each ID
 
-	parent  *Worker  // the worker whose task started this pool, if any
-	display *display // where progress bars go: the outermost pool's
+	parent *Worker // the worker whose task started this pool, if any
+
+	hooks    *stateHooks // per-worker state (WithState); nil without
+	insights *insights   // nil unless Insights was given
+
+	exitMu       sync.Mutex
+	exits        []ExitResult // exit results not yet read
+	threadsEnded []int        // per worker ID: threads that ran exit
+	exitErrs     []error      // exit errors that no call returned
 
 	mu        sync.Mutex
 	state     poolState
@@ -90,10 +97,10 @@ func New(opts ...Option) (*Pool, error) {
 	}
 
 	p := &Pool{
-		daemon:  cfg.daemon,
-		fresh:   cfg.fresh,
-		parent:  parent,
-		display: displayFor(parent),
+		daemon: cfg.daemon,
+		fresh:  cfg.fresh,
+		parent: parent,
+		hooks:  cfg.state,
 	}
 	p.callEnded.L = &p.mu
 	if err := p.placeWorkers(m, &cfg, within); err != nil {
@@ -108,6 +115,10 @@ func New(opts ...Option) (*Pool, error) {
 	p.futex = useFutex(p.n)
 	p.setShared(cfg.shared)
 	p.slots = make([]atomic.Pointer[Worker], p.n)
+	p.threadsEnded = make([]int, p.n)
+	if cfg.insights {
+		p.insights = newInsights(p.n)
+	}
 
 	starts := make(chan error, p.n)
 	for id := range p.n {
@@ -359,7 +370,7 @@ func (p *Pool) Close() error {
 	}
 	p.mu.Unlock()
 	p.stopWorkers()
-	return nil
+	return p.takeExitErrors()
 }
 
 // Terminate stops the pool now: every call in flight returns ErrTerminated
@@ -386,7 +397,7 @@ func (p *Pool) Terminate() error {
 	p.mu.Lock()
 	p.waitCalls()
 	p.mu.Unlock()
-	return nil
+	return p.takeExitErrors()
 }
 
 // stopWorkers tells idle workers to end and waits for all of them.

@@ -1,5 +1,7 @@
 package numapool
 
+import "time"
+
 // A runner runs one chunk: the tasks in[k] for every k, writing results to
 // out[k]; base is the call-wide index of in[0], for error messages. It
 // reports whether every task of the chunk ran and succeeded.
@@ -33,12 +35,25 @@ func chunkRunner[A, R any](b *jobBase, run block[A, R]) runner[A, R] {
 			}
 		}()
 		out = out[:len(in)]
-		for lo := 0; lo < len(in); lo += checkEvery {
-			hi := min(lo+checkEvery, len(in))
+		step, ins := checkEvery, b.pool.insights
+		if ins != nil {
+			step = 1 // one task at a time, timed, to find the slowest
+		}
+		for lo := 0; lo < len(in); lo += step {
+			hi := min(lo+step, len(in))
+			var t0 time.Time
+			if ins != nil {
+				t0 = time.Now()
+			}
 			if err := run(w, in[lo:hi], out[lo:hi], lo, &cur); err != nil {
 				ended = true
 				b.taskFailed(w, base+cur, in[cur], err)
 				return false
+			}
+			if ins != nil {
+				if d := time.Since(t0); ins.slow(w.id, d) {
+					ins.addSlow(SlowTask{WorkerID: w.id, Index: base + lo, Arg: shortArg(in[lo]), Duration: d})
+				}
 			}
 			if hi < len(in) && b.stopped.Load() {
 				ended = true

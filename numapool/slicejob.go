@@ -3,6 +3,7 @@ package numapool
 import (
 	"errors"
 	"sync/atomic"
+	"time"
 )
 
 // sliceJob runs a call over a slice whose results go straight into their
@@ -20,10 +21,40 @@ type sliceJob struct {
 	done   atomic.Int64 // chunks finished
 	credit atomic.Int64 // tasks that may still be taken, when limited
 	limit  bool         // MaxTasksActive can bind
+
+	byWorker []workerCursor // OrderTasks: each worker's next chunk
+}
+
+// workerCursor is one worker's next chunk under OrderTasks, on its own
+// cache line.
+type workerCursor struct {
+	next atomic.Int64
+	_    cacheLinePad
+}
+
+// orderTasks sets up j to hand chunk i to worker i mod n.
+func (j *sliceJob) orderTasks(n int) {
+	j.byWorker = make([]workerCursor, n)
+	for id := range j.byWorker {
+		j.byWorker[id].next.Store(int64(id))
+	}
 }
 
 func (j *sliceJob) pending() bool {
+	if j.byWorker != nil {
+		return !j.stopped.Load() && j.done.Load() < j.chunks
+	}
 	return !j.stopped.Load() && j.next.Load() < j.chunks
+}
+
+// take returns the next chunk number for w: from the shared cursor, or
+// under OrderTasks from w's own sequence id, id+n, id+2n, ...
+func (j *sliceJob) take(w *Worker) int64 {
+	if j.byWorker != nil {
+		n := int64(len(j.byWorker))
+		return j.byWorker[w.id].next.Add(n) - n
+	}
+	return j.next.Add(1) - 1
 }
 
 func (j *sliceJob) work(w *Worker) bool {
@@ -45,7 +76,7 @@ func (j *sliceJob) work(w *Worker) bool {
 		if j.limit && !j.takeCredit() {
 			break
 		}
-		c := j.next.Add(1) - 1
+		c := j.take(w)
 		if c >= j.chunks {
 			if j.limit {
 				j.credit.Add(j.size)
@@ -55,7 +86,18 @@ func (j *sliceJob) work(w *Worker) bool {
 		lo := c * j.size
 		hi := min(lo+j.size, j.n)
 		ran++
-		if j.run(w, int(lo), int(hi)) {
+		if w.stateOf == nil && j.pool.hooks != nil && !w.startState(&j.jobBase) {
+			break
+		}
+		var t0 time.Time
+		if j.pool.insights != nil {
+			t0 = time.Now()
+		}
+		ok := j.run(w, int(lo), int(hi))
+		if in := j.pool.insights; in != nil {
+			in.worked(w.id, time.Since(t0), int(hi-lo))
+		}
+		if ok {
 			completed++
 			if t := j.progress; t != nil {
 				t.add(int(hi - lo))
@@ -67,6 +109,7 @@ func (j *sliceJob) work(w *Worker) bool {
 		}
 		w.chunkDone(j.lifespan)
 		if w.retire {
+			w.endState(&j.jobBase) // inside the call, which returns its error
 			break
 		}
 	}
@@ -105,7 +148,8 @@ func runSlice(p *Pool, j *sliceJob, cc *callConfig) (err error) {
 		// Every task ran: only a task's own failure makes the call fail,
 		// not a cancellation that came after the work was done.
 		var te *TaskError
-		if err := j.error(); errors.As(err, &te) {
+		var we *WorkerError
+		if err := j.error(); errors.As(err, &te) || errors.As(err, &we) {
 			return err
 		}
 		return nil

@@ -3,6 +3,7 @@ package numapool
 import (
 	"iter"
 	"sync/atomic"
+	"time"
 )
 
 // streamJob runs a call whose input arrives one item at a time (an
@@ -20,9 +21,10 @@ import (
 // the loop: in input order (pending, by chunk number) or as they come.
 type streamJob[A, R any] struct {
 	jobBase
-	run     runner[A, R]
-	queue   *ring[*chunk[A, R]] // caller -> workers (iter.Seq input)
-	results *ring[*chunk[A, R]] // workers -> caller
+	run      runner[A, R]
+	queue    *ring[*chunk[A, R]]   // caller -> workers (iter.Seq input)
+	byWorker []*ring[*chunk[A, R]] // caller -> worker i, under OrderTasks
+	results  *ring[*chunk[A, R]]   // workers -> caller
 
 	// Self-feeding from a slice.
 	in     []A
@@ -53,11 +55,22 @@ func (j *streamJob[A, R]) pending() bool {
 	if j.selfFed() {
 		return j.next.Load() < j.chunks && !j.free.empty()
 	}
+	if j.byWorker != nil {
+		for _, q := range j.byWorker {
+			if !q.empty() {
+				return true
+			}
+		}
+		return false
+	}
 	return !j.queue.empty()
 }
 
 // take returns the next chunk for a worker to run, if one is ready.
-func (j *streamJob[A, R]) take() (*chunk[A, R], bool) {
+func (j *streamJob[A, R]) take(w *Worker) (*chunk[A, R], bool) {
+	if j.byWorker != nil {
+		return j.byWorker[w.id].pop()
+	}
 	if !j.selfFed() {
 		return j.queue.pop()
 	}
@@ -86,12 +99,25 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 	}
 	ran := false
 	for !j.stopped.Load() {
-		c, ok := j.take()
+		c, ok := j.take(w)
 		if !ok {
 			break
 		}
 		ran = true
+		if w.stateOf == nil && j.pool.hooks != nil && !w.startState(&j.jobBase) {
+			c.ok = false
+			j.results.pushWait(c)
+			j.signal()
+			break
+		}
+		var t0 time.Time
+		if j.pool.insights != nil {
+			t0 = time.Now()
+		}
 		c.ok = j.run(w, c.args, c.res, c.start)
+		if in := j.pool.insights; in != nil {
+			in.worked(w.id, time.Since(t0), len(c.args))
+		}
 		if t := j.progress; t != nil && c.ok {
 			t.add(len(c.args))
 		}
@@ -99,6 +125,7 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 		j.signal()
 		w.chunkDone(j.lifespan)
 		if w.retire {
+			w.endState(&j.jobBase) // inside the call, which returns its error
 			break
 		}
 	}
@@ -199,7 +226,11 @@ func (d *driver[A, R]) submit(c *chunk[A, R]) bool {
 		return false
 	}
 	d.outstanding++
-	j.queue.pushWait(c)
+	if j.byWorker != nil {
+		j.byWorker[c.seq%len(j.byWorker)].pushWait(c)
+	} else {
+		j.queue.pushWait(c)
+	}
 	j.pool.notify()
 	for {
 		if !d.collect() {

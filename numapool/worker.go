@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"time"
+	"unsafe"
 
 	"github.com/numapool/numapool/csrc"
 	"github.com/numapool/numapool/topology"
@@ -25,9 +27,15 @@ type Worker struct {
 
 	shared any // the current call's shared objects for this worker
 
+	// Per-worker state (WithState): made by init on this thread.
+	state   unsafe.Pointer
+	stateOf *stateHooks // the hooks that made state; nil before init
+
 	// Idle handling.
 	parked atomic.Bool
 	wake   chan struct{}
+
+	startedAt time.Time // when startWorker began this thread (insights)
 
 	// Recycling.
 	born     uint64 // the newest call this thread may serve (pool epoch)
@@ -79,6 +87,7 @@ func (p *Pool) startWorker(id int, started chan<- error) {
 		born: p.epoch.Load(),
 	}
 	p.threads.Add(1)
+	w.startedAt = time.Now()
 	go w.run(started)
 }
 
@@ -110,6 +119,7 @@ func (w *Worker) run(started chan<- error) {
 	liveWorkers.m.Store(w.tid, w)
 	liveWorkers.n.Add(1)
 	p.slots[w.id].Store(w)
+	p.insights.startedUp(w.id, time.Since(w.startedAt))
 	if started != nil {
 		started <- nil
 	}
@@ -121,11 +131,14 @@ func (w *Worker) run(started chan<- error) {
 		if !clean {
 			// A task called runtime.Goexit: this goroutine is unwinding and
 			// its thread will end. The call already has the error.
+			w.endState(nil)
 			p.replace(w)
 		}
 		p.threads.Done()
 	}()
-	if w.serve() {
+	retire := w.serve()
+	w.endState(nil) // a lifespan ending ran it already, inside its call
+	if retire {
 		p.replace(w)
 	}
 	clean = true
@@ -177,7 +190,13 @@ func (w *Worker) serve() (retire bool) {
 			}
 		}
 		if !did {
-			w.idle(gen)
+			if in := p.insights; in != nil {
+				t0 := time.Now()
+				w.idle(gen)
+				in.waited(w.id, time.Since(t0))
+			} else {
+				w.idle(gen)
+			}
 		}
 	}
 }

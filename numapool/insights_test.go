@@ -1,0 +1,55 @@
+package numapool
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestInsights(t *testing.T) {
+	off := newPool(t, Workers(1))
+	_, ok := off.Insights()
+	assert.False(t, ok, "off by default")
+
+	st := NewWorkerState(func(w *Worker) (int, error) { time.Sleep(2 * time.Millisecond); return 0, nil },
+		func(w *Worker, s *int) (any, error) { return nil, nil })
+	p, err := New(Workers(2), WithInsights(), WithState(st))
+	require.NoError(t, err)
+	// Task 37 is by far the slowest.
+	task := func(w *Worker, x int) (int, error) {
+		if x == 37 {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return x, nil
+	}
+	_, err = MapFunc(p, countTo(100), task, ChunkSize(10))
+	require.NoError(t, err)
+	require.NoError(t, For(p, 50, func(lo, hi int) {}, ChunkSize(5)))
+	in, ok := p.Insights()
+	require.True(t, ok)
+	require.Len(t, in.Workers, 2)
+	assert.Equal(t, int64(150), in.Total.Tasks, "100 map tasks and 50 loop indices")
+	var tasks int64
+	for id, w := range in.Workers {
+		assert.Equal(t, id, w.ID)
+		assert.Positive(t, w.StartUp)
+		tasks += w.Tasks
+	}
+	assert.Equal(t, in.Total.Tasks, tasks)
+	assert.GreaterOrEqual(t, in.Total.Init, 2*time.Millisecond, "init time recorded")
+	assert.GreaterOrEqual(t, in.Total.Working, 20*time.Millisecond)
+	require.NotEmpty(t, in.Slowest)
+	assert.Equal(t, 37, in.Slowest[0].Index)
+	assert.Equal(t, "37", in.Slowest[0].Arg)
+	assert.LessOrEqual(t, len(in.Slowest), slowestKept)
+	s := in.String()
+	assert.Contains(t, s, "working %")
+	assert.Contains(t, s, "task 37 on worker")
+	assert.Equal(t, 2+1+1, strings.Count(strings.Split(s, "\nslowest")[0], "\n"), "header, two workers, total")
+	require.NoError(t, p.Close())
+	in, _ = p.Insights()
+	assert.Positive(t, in.Total.Exit+in.Total.Init, "exit time recorded at Close")
+}
