@@ -2,6 +2,7 @@ package mpi
 
 /*
 #cgo pkg-config: ompi-c
+#include <sched.h>
 #include <stdlib.h>
 #include "capi.h"
 */
@@ -20,7 +21,7 @@ import (
 // No method blocks inside the MPI library: Open MPI's blocking calls spin
 // on the CPU until they finish, which on a node with more ranks and
 // workers than CPUs takes a CPU from the ranks that have work. Waits here
-// test their request, spin briefly, then sleep in growing steps (see pause).
+// test their request, spin briefly, yield, then sleep (see waiter).
 type thread struct {
 	rank, size int
 	pending    []*C.npmpi_req // sends not yet known to be finished
@@ -37,22 +38,44 @@ func mpiError(rc C.int, call string) error {
 	return fmt.Errorf("mpi: %s: %s (MPI error %d)", call, C.GoString(&b[0]), int(rc))
 }
 
-// Waits test without sleeping this many times, then sleep 2, 4, ... up to
-// maxPause between tests.
+// A wait tests its request spinTests times in a row, then keeps testing
+// while yielding the CPU (sched_yield: other threads that are ready run
+// first) for up to yieldFor, then sleeps between tests, 16 us doubling up
+// to maxPause. The yielding phase catches the answers that come within a
+// chunk's time without the cost of waking a sleeping locked thread; the
+// sleeping phase leaves an idle rank's CPU to the busy ones.
 const (
 	spinTests = 64
+	yieldFor  = 100 * time.Microsecond
 	maxPause  = 256 * time.Microsecond
 )
 
-// pause is one step of a wait: nothing for the first spinTests steps, then
-// a sleep that doubles up to maxPause. A sleeping wait adds at most
-// maxPause to the latency of the message it waits for.
-func pause(step int) {
-	if step < spinTests {
+// A waiter is the state of one wait.
+type waiter struct {
+	step  int
+	start time.Time
+	sleep time.Duration
+}
+
+// pause is one step of a wait. A sleeping wait adds at most maxPause to
+// the latency of what it waits for.
+func (w *waiter) pause() {
+	w.step++
+	switch {
+	case w.step < spinTests:
 		return
+	case w.step == spinTests:
+		w.start = time.Now()
 	}
-	d := time.Duration(1) << min(step-spinTests+1, 8) * time.Microsecond
-	time.Sleep(min(d, maxPause))
+	if w.sleep == 0 {
+		if time.Since(w.start) < yieldFor {
+			C.sched_yield()
+			return
+		}
+		w.sleep = 16 * time.Microsecond
+	}
+	time.Sleep(w.sleep)
+	w.sleep = min(2*w.sleep, maxPause)
 }
 
 // checkLen rejects messages MPI cannot count in an int.
@@ -65,7 +88,8 @@ func checkLen(n int, what string) error {
 
 // wait finishes r, lazily, and frees it unless keep is set.
 func (t *thread) wait(r *C.npmpi_req, call string, keep bool) error {
-	for step := 0; ; step++ {
+	var w waiter
+	for {
 		var done C.int
 		if rc := C.npmpi_test(r, &done); rc != C.MPI_SUCCESS {
 			if !keep {
@@ -79,7 +103,7 @@ func (t *thread) wait(r *C.npmpi_req, call string, keep bool) error {
 			}
 			return nil
 		}
-		pause(step)
+		w.pause()
 	}
 }
 
@@ -166,7 +190,8 @@ func (t *thread) poll(source, tag int) (from int, msg []byte, ok bool, err error
 
 // recv waits for a message from source (or any rank) with tag.
 func (t *thread) recv(source, tag int) (from int, msg []byte, err error) {
-	for step := 0; ; step++ {
+	var w waiter
+	for {
 		from, msg, ok, err := t.poll(source, tag)
 		if err != nil || ok {
 			return from, msg, err
@@ -176,7 +201,7 @@ func (t *thread) recv(source, tag int) (from int, msg []byte, err error) {
 				return 0, nil, err
 			}
 		}
-		pause(step)
+		w.pause()
 	}
 }
 
