@@ -6,7 +6,7 @@
 //
 //	go run ./examples/sharedobjects
 //
-// It runs five parts:
+// It runs six parts:
 //
 //  1. squares[idx] = x*x for pairs (idx, x), one shared array;
 //  2. two shared arrays (squares and sums) in one struct, tasks also
@@ -17,7 +17,9 @@
 //  4. a 32 MiB array placed by first touch, each worker filling its own
 //     blocks: big enough for huge pages;
 //  5. a read-only table replicated on every NUMA node, each worker reading
-//     its own node's copy.
+//     its own node's copy;
+//  6. per-worker scratch arrays, each made by its worker's init with
+//     shm.Local, so on that worker's node.
 //
 // Goroutines share the Go heap, so a plain []float64 would be shared just
 // as well; see docs/shared-memory.md for what shm adds (memory the GC does
@@ -199,7 +201,12 @@ func run(out io.Writer) error {
 	}
 
 	// Part 5: a table replicated on every node.
-	return replicated(out)
+	if err := replicated(out); err != nil {
+		return err
+	}
+
+	// Part 6: per-worker scratch on each worker's node.
+	return scratch(out)
 }
 
 // bigLen is part 4's array length: 32 MiB of float64, 16 huge pages.
@@ -311,4 +318,58 @@ func copyNode(table *shm.Replicated[float64], local []float64) int {
 		}
 	}
 	return -1
+}
+
+// scratchLen is the length of each worker's scratch array in part 6: 2 MiB
+// of float64.
+const scratchLen = 1 << 18
+
+// scratch gives every worker an shm array of its own, made by the worker
+// state's init on the worker's pinned thread with shm.Local, so bound to
+// the worker's NUMA node, and freed by its exit when the pool closes.
+func scratch(out io.Writer) error {
+	bufs := numapool.NewWorkerState(func(w *numapool.Worker) (*shm.Array[float64], error) {
+		return shm.New[float64](scratchLen, shm.Local())
+	}, func(w *numapool.Worker, a **shm.Array[float64]) (any, error) {
+		return nil, (*a).Free()
+	})
+	p, err := numapool.New(numapool.WithState(bufs))
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	// One task per worker, as in part 5: each waits until all have started.
+	type seen struct {
+		worker, node int
+		scratch      []int // the nodes holding the scratch array's pages
+	}
+	var arrived sync.WaitGroup
+	arrived.Add(p.Workers())
+	got, err := numapool.MapFunc(p, make([]int, p.Workers()), func(w *numapool.Worker, _ int) (seen, error) {
+		arrived.Done()
+		arrived.Wait()
+		a := *bufs.Of(w)
+		s := a.Slice()
+		for i := range s {
+			s[i] = float64(w.ID())
+		}
+		st, err := a.Stat()
+		if err != nil {
+			return seen{}, err
+		}
+		var nodes []int
+		for n := range st.NodeBytes {
+			nodes = append(nodes, n)
+		}
+		slices.Sort(nodes)
+		return seen{worker: w.ID(), node: w.Node(), scratch: nodes}, nil
+	}, numapool.ChunkSize(1))
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(got, func(a, b seen) int { return a.worker - b.worker })
+	for _, s := range got {
+		fmt.Fprintf(out, "6. worker %d on node %d has its scratch on nodes %v\n", s.worker, s.node, s.scratch)
+	}
+	return p.Close() // each worker's exit frees its array
 }

@@ -93,4 +93,17 @@ func TestRun(t *testing.T) {
 			assert.Equal(t, m[2], m[3], "worker %d", id)
 		}
 	}
+
+	// Part 6: each worker's scratch array lies on its own node (where the
+	// node has memory; else on the nearest node with memory).
+	scratch := regexp.MustCompile(`(?m)^6\. worker (\d+) on node (-?\d+) has its scratch on nodes \[(\d+)\]$`)
+	got = scratch.FindAllStringSubmatch(out, -1)
+	require.Len(t, got, workers, out)
+	for id, m := range got {
+		assert.Equal(t, strconv.Itoa(id), m[1])
+		assert.Contains(t, copies, m[3], "worker %d: on a node with memory", id)
+		if slices.Contains(copies, m[2]) {
+			assert.Equal(t, m[2], m[3], "worker %d", id)
+		}
+	}
 }
