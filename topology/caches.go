@@ -9,7 +9,8 @@ import (
 )
 
 // readCaches reads cpuN/cache/indexK for every usable CPU and merges the
-// entries that describe one cache (same level, type and sharing CPUs). The
+// entries that describe one cache (same level, type and sharing CPUs, as
+// shared_cpu_map gives them). The
 // level comes from each index's own "level" file and the size from its own
 // "size" file, so an L1i is never reported as the L1d.
 func readCaches(f fsys, usable CPUSet) []*Cache {
@@ -29,7 +30,15 @@ func readCaches(f fsys, usable CPUSet) []*Cache {
 			if level <= 0 || typ == "" {
 				continue
 			}
-			shared, ok := f.readSet(d, "shared_cpu_list", "shared_cpu_map")
+			// The map first, as hwloc reads it: where a kernel's map and
+			// list disagree (a recorded 8-node AMD machine lists each L2
+			// as private while its map shares it between two cores),
+			// hwloc trusts the map. An empty map (ia64 L3 and L2i) means
+			// the core's CPUs.
+			shared, ok := f.readSet(d, "shared_cpu_map", "shared_cpu_list")
+			if ok && shared.IsEmpty() {
+				shared, ok = f.readSet(path.Join(cpuDir, "cpu"+strconv.Itoa(cpu), "topology"), "core_cpus", "thread_siblings", "core_cpus_list", "thread_siblings_list")
+			}
 			if !ok {
 				shared = NewCPUSet(cpu)
 			}

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,6 +27,8 @@ type cpuTopo struct {
 	coreID   int
 	siblings CPUSet // core_cpus / thread_siblings
 	pkgCPUs  CPUSet // package_cpus / core_siblings
+	book     CPUSet // s390 book_siblings; empty elsewhere
+	drawer   CPUSet // s390 drawer_siblings; empty elsewhere
 }
 
 // sysNode is what sysfs says about one NUMA node.
@@ -107,7 +110,7 @@ func load(fsy fs.FS, root string) (*Machine, error) {
 
 	nodes := readNodes(f, m.online)
 	m.readDistances(f, nodes)
-	localizeMemoryOnly(nodes, m)
+	localizeNodes(f, nodes, m)
 	m.build(cpus, nodes, limits)
 	m.caches = readCaches(f, m.usable)
 	m.hugePages = readHugePages(f, "sys/kernel/mm/hugepages")
@@ -147,6 +150,8 @@ func readCPUs(f fsys) []cpuTopo {
 		// with the other CPUs that have none.
 		c.siblings, _ = f.readSet(td, "core_cpus_list", "core_cpus", "thread_siblings_list", "thread_siblings")
 		c.pkgCPUs, _ = f.readSet(td, "package_cpus_list", "package_cpus", "core_siblings_list", "core_siblings")
+		c.book, _ = f.readSet(td, "book_siblings_list", "book_siblings")
+		c.drawer, _ = f.readSet(td, "drawer_siblings_list", "drawer_siblings")
 		out = append(out, c)
 	}
 	return out
@@ -243,38 +248,84 @@ func (m *Machine) readDistances(f fsys, nodes []*sysNode) {
 	m.distIDs, m.dist = ids, rows
 }
 
-// localizeMemoryOnly gives a node without CPUs the CPUs of the nodes
-// nearest to it, when the distances single out a strict subset of the
-// other nodes and those are farther than the node itself.
-func localizeMemoryOnly(nodes []*sysNode, m *Machine) {
-	if m.dist == nil {
-		return
+// localizeNodes gives each node the CPUs it is local to, as hwloc does
+// (look_sysfsnode in topology-linux.c): nodes with CPUs first, in order,
+// add the CPUs of their HMAT initiators; then each node without CPUs takes
+// its initiators' CPUs, or, when it has none, those of the nodes nearest
+// to it (see localizeByDistance).
+func localizeNodes(f fsys, nodes []*sysNode, m *Machine) {
+	byID := map[int]*sysNode{}
+	for _, n := range nodes {
+		if !n.dropped {
+			byID[n.id] = n
+		}
+	}
+	initiators := func(n *sysNode) (CPUSet, bool) {
+		// access1 lists the fastest CPU initiators; access0 may list a
+		// generic initiator (a GPU, a NIC) instead, so it comes second.
+		dir := path.Join(nodeDir, "node"+strconv.Itoa(n.id), "access1", "initiators")
+		if !f.exists(dir) {
+			dir = path.Join(nodeDir, "node"+strconv.Itoa(n.id), "access0", "initiators")
+			if !f.exists(dir) {
+				return CPUSet{}, false
+			}
+		}
+		var cpus CPUSet
+		for _, id := range f.numbered(dir, "node") {
+			if o := byID[id]; o != nil && id != n.id {
+				cpus = cpus.Union(o.local)
+			}
+		}
+		return cpus, true
+	}
+	for _, n := range nodes {
+		if !n.dropped && !n.cpus.IsEmpty() {
+			if c, ok := initiators(n); ok {
+				n.local = n.local.Union(c)
+			}
+		}
 	}
 	for i, n := range nodes {
 		if n.dropped || !n.cpus.IsEmpty() {
 			continue
 		}
-		best, count, others := -1, 0, 0
-		for j, o := range nodes {
-			if j == i || o.dropped {
-				continue
-			}
-			others++
-			d := m.dist[i][j]
-			switch {
-			case best < 0 || d < best:
-				best, count = d, 1
-			case d == best:
-				count++
-			}
-		}
-		if best < 0 || best <= m.dist[i][i] || count == others {
+		if c, ok := initiators(n); ok && !c.IsEmpty() {
+			n.local = n.local.Union(c)
 			continue
 		}
-		for j, o := range nodes {
-			if j != i && !o.dropped && m.dist[i][j] == best {
-				n.local = n.local.Union(o.cpus)
-			}
+		localizeByDistance(i, nodes, m)
+	}
+}
+
+// localizeByDistance gives node i, which has no CPUs, the CPUs of the nodes
+// nearest to it, when the distances single out a strict subset of the other
+// nodes and those are farther than the node itself (hwloc's
+// fixup_cpuless_node_locality_from_distances).
+func localizeByDistance(i int, nodes []*sysNode, m *Machine) {
+	if m.dist == nil {
+		return
+	}
+	n := nodes[i]
+	best, count, others := -1, 0, 0
+	for j, o := range nodes {
+		if j == i || o.dropped {
+			continue
+		}
+		others++
+		d := m.dist[i][j]
+		switch {
+		case best < 0 || d < best:
+			best, count = d, 1
+		case d == best:
+			count++
+		}
+	}
+	if best < 0 || best <= m.dist[i][i] || count == others {
+		return
+	}
+	for j, o := range nodes {
+		if j != i && !o.dropped && m.dist[i][j] == best {
+			n.local = n.local.Union(o.local)
 		}
 	}
 }
@@ -322,14 +373,9 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 			}
 		}
 		done = done.Union(full)
-		id := t.pkgID
-		if id < 0 {
-			// Unknown (some POWER and ARM kernels): number packages in
-			// order of their first CPU.
-			id = len(pkgs)
-		}
-		pkgs = append(pkgs, pkgInfo{p: &Package{OSIndex: id, CPUs: full.Intersect(m.usable)}, full: full})
+		pkgs = append(pkgs, pkgInfo{p: &Package{OSIndex: t.pkgID, CPUs: full.Intersect(m.usable)}, full: full})
 	}
+	numberUnknownPackages(pkgs, byID, func(p pkgInfo) (*Package, CPUSet) { return p.p, p.full })
 
 	// Nodes the process may allocate from.
 	nodeByID := map[int]*Node{}
@@ -395,6 +441,33 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 	slices.SortFunc(m.cores, func(a, b *Core) int { return a.CPUs.First() - b.CPUs.First() })
 	for c := range m.usable.All() {
 		m.pus = append(m.pus, puOf[c])
+	}
+}
+
+// numberUnknownPackages numbers the packages whose physical_package_id is
+// -1 (s390, some POWER and ARM kernels) 0, 1, ... as hwloc's logical
+// indexes run: in tree order, where s390 drawers and books group packages
+// above them, each level ordered by first CPU. Without books, that is the
+// order of the packages' first CPUs.
+func numberUnknownPackages[P any](pkgs []P, byID map[int]*cpuTopo, get func(P) (*Package, CPUSet)) {
+	type key struct {
+		p                    *Package
+		drawer, book, first int
+	}
+	var keys []key
+	for _, pk := range pkgs {
+		p, full := get(pk)
+		if p.OSIndex >= 0 {
+			continue
+		}
+		t := byID[full.First()]
+		keys = append(keys, key{p, t.drawer.Add(t.id).First(), t.book.Add(t.id).First(), t.id})
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.drawer, b.drawer), cmp.Compare(a.book, b.book), cmp.Compare(a.first, b.first))
+	})
+	for i, k := range keys {
+		k.p.OSIndex = i
 	}
 }
 

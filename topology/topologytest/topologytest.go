@@ -41,6 +41,22 @@ type Spec struct {
 	NoNodeFolder    bool // no sys/devices/system/node at all
 	OldKernel       bool // hex masks only: no *_list files, no top online file, no cpuX links
 
+	// UnknownPackageIDs writes physical_package_id -1 (s390, some POWER
+	// and ARM kernels); BookOf[p], when set, puts package p in s390 book
+	// BookOf[p] (book_siblings), all books in one drawer.
+	UnknownPackageIDs bool
+	BookOf            []int
+	// Initiators[n] lists the nodes whose CPUs are node n's HMAT
+	// initiators (nodeN/access1/initiators/nodeM).
+	Initiators map[int][]int
+	// L2MapShared makes each L2's shared_cpu_map name two neighbouring
+	// cores (0-1, 2-3, ... inside a node) while its shared_cpu_list names
+	// the core alone, as a recorded AMD machine's kernel did.
+	L2MapShared bool
+	// EmptyL3Map writes the L3's shared_cpu_map as all zeros and no
+	// shared_cpu_list, as ia64 kernels did.
+	EmptyL3Map bool
+
 	NodeMemoryMiB int // memory per node; 0 means 1024
 	HugePages2M   int // 2 MiB huge pages reserved per node
 }
@@ -124,7 +140,18 @@ func (s Spec) writeCPUs(w *writer) {
 		}
 		me := s.place(id)
 		t := d + "/topology"
-		w.file(t+"/physical_package_id", strconv.Itoa(me.pkg))
+		pkgID := me.pkg
+		if s.UnknownPackageIDs {
+			pkgID = -1
+		}
+		w.file(t+"/physical_package_id", strconv.Itoa(pkgID))
+		if me.pkg < len(s.BookOf) {
+			book := s.set(func(o cpu) bool { return o.pkg < len(s.BookOf) && s.BookOf[o.pkg] == s.BookOf[me.pkg] })
+			w.sets(t, "book_siblings", book, false)
+			w.sets(t, "drawer_siblings", s.set(func(cpu) bool { return true }), false)
+			w.file(t+"/book_id", strconv.Itoa(s.BookOf[me.pkg]))
+			w.file(t+"/drawer_id", "0")
+		}
 		w.file(t+"/core_id", strconv.Itoa(me.core))
 		sib := s.set(func(o cpu) bool { return o.pkg == me.pkg && o.core == me.core })
 		pkg := s.set(func(o cpu) bool { return o.pkg == me.pkg })
@@ -135,6 +162,10 @@ func (s Spec) writeCPUs(w *writer) {
 			w.sets(t, "package_cpus", pkg, false)
 		}
 		node := s.set(func(o cpu) bool { return o.node == me.node })
+		l2 := sib
+		if s.L2MapShared {
+			l2 = s.set(func(o cpu) bool { return o.pkg == me.pkg && o.core/2 == me.core/2 })
+		}
 		for i, c := range []struct {
 			level int
 			typ   string
@@ -143,7 +174,7 @@ func (s Spec) writeCPUs(w *writer) {
 		}{
 			{1, "Data", "48K", sib},
 			{1, "Instruction", "32K", sib},
-			{2, "Unified", "2048K", sib},
+			{2, "Unified", "2048K", l2},
 			{3, "Unified", "16384K", node},
 		} {
 			ci := fmt.Sprintf("%s/cache/index%d", d, i)
@@ -152,7 +183,15 @@ func (s Spec) writeCPUs(w *writer) {
 			w.file(ci+"/size", c.size)
 			w.file(ci+"/coherency_line_size", "64")
 			w.file(ci+"/ways_of_associativity", "8")
-			w.sets(ci, "shared_cpu", c.share, s.OldKernel)
+			switch {
+			case c.level == 3 && s.EmptyL3Map:
+				w.file(ci+"/shared_cpu_map", mask(nil))
+			case c.level == 2 && s.L2MapShared:
+				w.file(ci+"/shared_cpu_map", mask(l2))
+				w.file(ci+"/shared_cpu_list", listOf(sib))
+			default:
+				w.sets(ci, "shared_cpu", c.share, s.OldKernel)
+			}
 		}
 	}
 }
@@ -206,6 +245,9 @@ func (s Spec) writeNodes(w *writer) {
 			dist[o] = strconv.Itoa(s.distance(n, o))
 		}
 		w.file(d+"/distance", strings.Join(dist, " "))
+		for _, i := range s.Initiators[n] {
+			w.link(fmt.Sprintf("../../../node%d", i), fmt.Sprintf("%s/access1/initiators/node%d", d, i))
+		}
 		hp := d + "/hugepages/hugepages-2048kB"
 		w.file(hp+"/nr_hugepages", strconv.Itoa(s.HugePages2M))
 		w.file(hp+"/free_hugepages", strconv.Itoa(s.HugePages2M))
@@ -229,6 +271,10 @@ func (s Spec) writeProc(w *writer) {
 		}
 		w.file(hp+"/nr_hugepages", strconv.Itoa(n))
 		w.file(hp+"/free_hugepages", strconv.Itoa(n))
+	}
+	if len(s.BookOf) > 0 {
+		// What hwloc's dumps record of uname; hwloc reads books on s390 only.
+		w.file("proc/hwloc-nofile-info", "Architecture: s390x")
 	}
 	if s.Affinity != "" {
 		mems := s.MemsAllow
