@@ -451,7 +451,7 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 // order of the packages' first CPUs.
 func numberUnknownPackages[P any](pkgs []P, byID map[int]*cpuTopo, get func(P) (*Package, CPUSet)) {
 	type key struct {
-		p                    *Package
+		p                   *Package
 		drawer, book, first int
 	}
 	var keys []key
