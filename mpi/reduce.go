@@ -12,9 +12,9 @@ import (
 // and combines the partial results into one, returned on every rank. It is
 // collective: every rank passes the same n.
 //
-// Rank 0 hands out chunks as Map does. A rank reduces its chunk on its
-// pool in blocks of LocalChunkSize tasks, combining the blocks' partials in
-// block order; rank 0 then combines the chunks' partials in chunk order and
+// Rank 0 hands out chunks as Map does. A rank reduces its chunk with
+// numapool.Reduce in blocks of LocalChunkSize tasks, which combines the
+// blocks' partials in block order; rank 0 then combines the chunks' partials in chunk order and
 // broadcasts the result. Chunk and block boundaries depend only on n, the
 // number of ranks and the options, never on timing or on which rank ran a
 // chunk, so the result is the same bits on every run: combine need only be
@@ -108,29 +108,28 @@ func ReduceFunc[R any](c *Comm, p *numapool.Pool, n int, body func(w *numapool.W
 	return result, nil
 }
 
-// reduceChunk reduces [lo, hi) on the pool in blocks and combines the
-// blocks' partials in order.
-func reduceChunk[R any](rank int, p *numapool.Pool, lo, hi int, cfg *config, body func(w *numapool.Worker, lo, hi int) (R, error), combine func(a, b R) R) (R, error) {
+// reduceChunk reduces [lo, hi) on the pool with numapool.ReduceFunc, in
+// blocks of LocalChunkSize combined in block order. A panic in combine,
+// which numapool runs on the calling thread, is returned as an error.
+func reduceChunk[R any](rank int, p *numapool.Pool, lo, hi int, cfg *config, body func(w *numapool.Worker, lo, hi int) (R, error), combine func(a, b R) R) (v R, err error) {
 	size := cfg.localChunk
 	if size == 0 {
 		size = max(1, (hi-lo+63)/64)
 	}
-	blocks := make([]block, 0, (hi-lo+size-1)/size)
-	for b := lo; b < hi; b += size {
-		blocks = append(blocks, block{b, min(hi, b+size)})
-	}
-	parts, err := numapool.MapFunc(p, blocks, func(w *numapool.Worker, b block) (R, error) {
-		return body(w, b.lo, b.hi)
-	}, cfg.local...)
-	if err != nil {
-		var zero R
-		if te, ok := errors.AsType[*numapool.TaskError](err); ok && te.Index < len(blocks) {
-			b := blocks[te.Index]
-			return zero, &TaskError{Rank: rank, WorkerID: te.WorkerID, Index: b.lo, Arg: b.String(), Msg: te.Err.Error(), Err: te.Err}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mpi: Reduce: combine panicked: %v", r)
 		}
-		return zero, err
+	}()
+	opts := append(slices.Clip(cfg.local), numapool.ChunkSize(size))
+	v, err = numapool.ReduceFunc(p, hi-lo, func(w *numapool.Worker, a, b int) (R, error) {
+		return body(w, lo+a, lo+b)
+	}, combine, opts...)
+	if te, ok := errors.AsType[*numapool.TaskError](err); ok {
+		b := block{lo + te.Index, min(hi, lo+te.Index+size)}
+		return v, &TaskError{Rank: rank, WorkerID: te.WorkerID, Index: b.lo, Arg: b.String(), Msg: te.Err.Error(), Err: te.Err}
 	}
-	return fold(parts, combine)
+	return v, err
 }
 
 // fold combines vs left to right; a panic in combine is returned as an
