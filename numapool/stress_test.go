@@ -1,0 +1,1136 @@
+package numapool
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// The stress test runs every kind of call with random faults on random
+// pools. In `make test` it runs a fixed number of rounds (the short mode);
+// -stress.long runs rounds for -stress.duration and the overload test over
+// a billion items:
+//
+//	go test ./numapool -run Stress -stress.long -stress.duration=10m -v
+//
+// Every failure prints the seed; -stress.seed replays the same plan of
+// calls (the interleaving of threads is the machine's own).
+var (
+	stressLong     = flag.Bool("stress.long", false, "run the stress test for -stress.duration and the overload test over a billion items")
+	stressDuration = flag.Duration("stress.duration", 2*time.Minute, "how long -stress.long runs the stress test")
+	stressSeed     = flag.Int64("stress.seed", 0, "seed of the stress test's plan of calls (0: from the clock)")
+)
+
+// stressShortRounds is how many rounds the short mode runs: about 6 s under
+// -race on 2 CPUs.
+const stressShortRounds = 250
+
+// stressRoundLimit is how long one round may take before the watchdog
+// fails the test with every goroutine's stack.
+const stressRoundLimit = 3 * time.Minute
+
+// seedFor returns the seed of a randomised test, -stress.seed or the clock,
+// and arranges for a failure to print how to replay it.
+func seedFor(t *testing.T) uint64 {
+	seed := uint64(*stressSeed)
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d", seed)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replay with: go test ./numapool -run '^%s$' -stress.seed=%d", t.Name(), seed)
+		}
+	})
+	return seed
+}
+
+// callKind is one public call of the pool.
+type callKind int
+
+const (
+	kMap callKind = iota
+	kMapFunc
+	kMapUnordered
+	kMapUnorderedFunc
+	kMapInto
+	kForEach
+	kForEachFunc
+	kIMap
+	kIMapFunc
+	kIMapUnordered
+	kIMapUnorderedFunc
+	kFor
+	kForFunc
+	kForIndex
+	kReduce
+	kReduceFunc
+	kNested // MapFunc whose tasks run nested pools
+	numCallKinds
+)
+
+var callKindNames = [...]string{"Map", "MapFunc", "MapUnordered", "MapUnorderedFunc", "MapInto", "ForEach", "ForEachFunc",
+	"IMap", "IMapFunc", "IMapUnordered", "IMapUnorderedFunc", "For", "ForFunc", "ForIndex", "Reduce", "ReduceFunc", "nested"}
+
+func (k callKind) String() string { return callKindNames[k] }
+
+func (k callKind) lazy() bool   { return k >= kIMap && k <= kIMapUnorderedFunc }
+func (k callKind) ranged() bool { return k >= kFor && k <= kReduceFunc }
+func (k callKind) ordered() bool {
+	return k != kMapUnordered && k != kMapUnorderedFunc && k != kIMapUnordered && k != kIMapUnorderedFunc
+}
+
+// withErr reports whether the kind's function returns an error itself; the
+// others fail by panic(errStress) instead.
+func (k callKind) withErr() bool {
+	switch k {
+	case kMapFunc, kMapUnorderedFunc, kForEachFunc, kIMapFunc, kIMapUnorderedFunc, kForFunc, kReduceFunc:
+		return true
+	}
+	return false
+}
+
+// faultKind is what one call does wrong.
+type faultKind int
+
+const (
+	fNone faultKind = iota
+	fError
+	fPanic
+	fGoexit
+	fCancelInTask    // a task cancels the call's context
+	fCancelBefore    // the context is cancelled before the call
+	fBreak           // the loop breaks after `at` results (lazy calls)
+	fCloseInLoop     // the loop body closes the pool after `at` results
+	fTerminateInLoop // the loop body terminates the pool after `at` results
+	numFaultKinds
+)
+
+var faultNames = [...]string{"none", "error", "panic", "Goexit", "cancel-in-task", "cancel-before", "break", "Close-in-loop", "Terminate-in-loop"}
+
+func (f faultKind) String() string { return faultNames[f] }
+
+// stopKind is how a round stops its pool while calls run.
+type stopKind int
+
+const (
+	stopNone stopKind = iota
+	stopClose
+	stopTerminate
+	stopCloseInLoop
+	stopTerminateInLoop
+)
+
+func (s stopKind) terminates() bool { return s == stopTerminate || s == stopTerminateInLoop }
+
+var errStress = errors.New("stress: injected task error")
+
+// stressPanic is the value an injected panic panics with.
+type stressPanic int
+
+// stressVal is the result of task i.
+func stressVal(i int) int { return 3*i + 1 }
+
+// callPlan is one call of a round, decided before the round starts.
+type callPlan struct {
+	kind     callKind
+	n        int  // items in the input
+	seq      bool // an iter.Seq input rather than a slice
+	chunk    int  // ChunkSize; 0: not given
+	maxAct   int  // MaxTasksActive; 0: not given
+	iterLen  int  // IterableLen; -1: not given
+	lifespan int  // WorkerLifespan; 0: not given
+	fault    faultKind
+	at       int // the faulty task, or the results before a break or a stop
+}
+
+// eff is the number of tasks the call has: its input cut to IterableLen.
+func (c *callPlan) eff() int {
+	if c.iterLen >= 0 {
+		return min(c.n, c.iterLen)
+	}
+	return c.n
+}
+
+func (c *callPlan) String() string {
+	return fmt.Sprintf("%v(n=%d seq=%v chunk=%d maxActive=%d iterLen=%d lifespan=%d fault=%v at=%d)",
+		c.kind, c.n, c.seq, c.chunk, c.maxAct, c.iterLen, c.lifespan, c.fault, c.at)
+}
+
+// planCall draws a random call; nested tells whether the pool allows
+// nested pools.
+func planCall(rng *rand.Rand, nested bool) callPlan {
+	c := callPlan{iterLen: -1}
+	for {
+		c.kind = callKind(rng.IntN(int(numCallKinds)))
+		if c.kind != kNested || nested {
+			break
+		}
+	}
+	if c.kind == kNested {
+		c.n = 1 + rng.IntN(3)
+		return c
+	}
+	switch r := rng.IntN(20); {
+	case r == 0:
+		c.n = 0
+	case r < 3:
+		c.n = 1 + rng.IntN(3)
+	case r < 18:
+		c.n = rng.IntN(200)
+	default:
+		c.n = 200 + rng.IntN(2000)
+	}
+	switch r := rng.IntN(10); {
+	case r < 3: // the default chunking
+	case r < 9:
+		c.chunk = 1 + rng.IntN(20)
+	default:
+		c.chunk = 1 << (20 + rng.IntN(40)) // absurd sizes are cut to the input
+	}
+	if rng.IntN(4) == 0 {
+		c.maxAct = 1 + rng.IntN(50)
+	}
+	if rng.IntN(4) == 0 {
+		c.lifespan = 1 + rng.IntN(4)
+	}
+	if !c.kind.ranged() {
+		if c.kind != kMapInto && rng.IntN(2) == 0 {
+			c.seq = true
+		}
+		if rng.IntN(4) == 0 || (c.seq && c.chunk == 0) {
+			c.iterLen = max(0, c.n+rng.IntN(10)-7)
+		}
+	}
+	if rng.IntN(3) == 0 {
+		faults := []faultKind{fError, fPanic, fGoexit, fCancelInTask, fCancelBefore}
+		if c.kind.lazy() {
+			faults = append(faults, fBreak)
+		}
+		c.fault = faults[rng.IntN(len(faults))]
+		c.at = rng.IntN(max(1, c.eff()+c.eff()/8)) // sometimes past the end: no fault
+		if c.fault == fBreak {
+			if c.eff() < 2 {
+				c.fault = fNone
+			} else {
+				c.at = 1 + rng.IntN(c.eff()-1) // break after 1 to eff-1 results
+			}
+		}
+	}
+	return c
+}
+
+// callOpts returns the call's options; ctx is its context, when it has one.
+func (c *callPlan) callOpts(ctx context.Context) []CallOption {
+	var opts []CallOption
+	if c.chunk > 0 {
+		opts = append(opts, ChunkSize(c.chunk))
+	}
+	if c.maxAct > 0 {
+		opts = append(opts, MaxTasksActive(c.maxAct))
+	}
+	if c.iterLen >= 0 {
+		opts = append(opts, IterableLen(c.iterLen))
+	}
+	if c.lifespan > 0 {
+		opts = append(opts, WorkerLifespan(c.lifespan))
+	}
+	if ctx != nil {
+		opts = append(opts, Context(ctx))
+	}
+	return opts
+}
+
+// stressStats counts what the stress test did.
+type stressStats struct {
+	mu       sync.Mutex
+	rounds   int
+	calls    [numCallKinds]int
+	faults   [numFaultKinds]int
+	outcomes map[string]int
+}
+
+func (s *stressStats) add(c *callPlan, outcome string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[c.kind]++
+	s.faults[c.fault]++
+	if s.outcomes == nil {
+		s.outcomes = map[string]int{}
+	}
+	s.outcomes[outcome]++
+}
+
+func (s *stressStats) total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		n += c
+	}
+	return n
+}
+
+func (s *stressStats) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	n := 0
+	for _, c := range s.calls {
+		n += c
+	}
+	fmt.Fprintf(&b, "%d rounds, %d calls;", s.rounds, n)
+	for k, c := range s.calls {
+		fmt.Fprintf(&b, " %v %d", callKind(k), c)
+	}
+	b.WriteString("; faults:")
+	for f, c := range s.faults {
+		fmt.Fprintf(&b, " %v %d", faultKind(f), c)
+	}
+	b.WriteString("; outcomes:")
+	keys := make([]string, 0, len(s.outcomes))
+	for k := range s.outcomes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s %d", k, s.outcomes[k])
+	}
+	return b.String()
+}
+
+// stressRound is one pool and the calls that goroutines make on it.
+type stressRound struct {
+	t       *testing.T
+	p       *Pool
+	workers int
+	stop    stopKind
+	plans   [][]callPlan // per goroutine
+	stats   *stressStats
+
+	tasks     atomic.Int64 // tasks started in the round
+	trigger   int64        // the task count that fires an async stop
+	fired     chan struct{}
+	fireOnce  sync.Once
+	checksMu  sync.Mutex
+	recounts  []func() // re-checks run once the round is over
+	stopCalls atomic.Int32
+}
+
+// planRound draws a round: a pool, a way to stop it, and the calls of 1 to
+// 3 goroutines.
+func planRound(rng *rand.Rand) (opts []Option, r *stressRound) {
+	r = &stressRound{workers: 1 + rng.IntN(3), fired: make(chan struct{})}
+	opts = append(opts, Workers(r.workers))
+	nested := rng.IntN(4) == 0
+	if nested {
+		opts = append(opts, Daemon(false))
+	}
+	if rng.IntN(6) == 0 {
+		opts = append(opts, FreshWorkersPerCall())
+	}
+	if rng.IntN(6) == 0 {
+		opts = append(opts, Unpinned())
+	}
+	switch x := rng.IntN(16); {
+	case x < 12:
+		r.stop = stopNone
+	case x < 13:
+		r.stop = stopClose
+	case x < 14:
+		r.stop = stopTerminate
+	case x < 15:
+		r.stop = stopCloseInLoop
+	default:
+		r.stop = stopTerminateInLoop
+	}
+	r.trigger = int64(rng.IntN(400))
+	goroutines := 1 + rng.IntN(3)
+	r.plans = make([][]callPlan, goroutines)
+	for g := range r.plans {
+		for range 1 + rng.IntN(5) {
+			r.plans[g] = append(r.plans[g], planCall(rng, nested))
+		}
+	}
+	if r.stop == stopCloseInLoop || r.stop == stopTerminateInLoop {
+		// The first call of goroutine 0 stops the pool from its loop body.
+		c := callPlan{kind: kIMap + callKind(rng.IntN(4)), n: 20 + rng.IntN(300), iterLen: -1, chunk: 1 + rng.IntN(8)}
+		c.seq = rng.IntN(2) == 0
+		c.at = 1 + rng.IntN(c.n-1) // stop after 1 to n-1 results
+		c.fault = fCloseInLoop
+		if r.stop == stopTerminateInLoop {
+			c.fault = fTerminateInLoop
+		}
+		r.plans[0] = append([]callPlan{c}, r.plans[0]...)
+	}
+	return opts, r
+}
+
+// taskStarted counts a task of the round and fires an async stop at the
+// trigger.
+func (r *stressRound) taskStarted() {
+	if r.tasks.Add(1) == r.trigger {
+		r.fireOnce.Do(func() { close(r.fired) })
+	}
+}
+
+// run runs the round: its goroutines' calls, and the stopper if any.
+func (r *stressRound) run() {
+	t := r.t
+	done := make(chan struct{})
+	var stopper sync.WaitGroup
+	if r.stop == stopClose || r.stop == stopTerminate {
+		stopper.Go(func() {
+			select {
+			case <-r.fired:
+			case <-done:
+			}
+			var err error
+			if r.stop == stopClose {
+				err = r.p.Close()
+			} else {
+				err = r.p.Terminate()
+			}
+			assert.NoError(t, err, "%v from another goroutine", r.stop)
+		})
+	}
+	var callers sync.WaitGroup
+	for g := range r.plans {
+		callers.Go(func() {
+			for i := range r.plans[g] {
+				r.call(&r.plans[g][i])
+			}
+		})
+	}
+	callers.Wait()
+	close(done)
+	stopper.Wait()
+
+	if r.stop == stopNone {
+		// Faults, breaks and recycling left the pool usable.
+		got, err := Map(r.p, slices.Collect(countTo(100)), stressVal)
+		if assert.NoError(t, err, "a call after the round's faults") {
+			assert.Equal(t, stressVals(100), got)
+		}
+	}
+	assert.NoError(t, r.p.Close())
+	_, err := Map(r.p, []int{1}, stressVal)
+	assert.ErrorIs(t, err, ErrClosed, "a call after Close")
+	r.checksMu.Lock()
+	for _, f := range r.recounts {
+		f()
+	}
+	r.checksMu.Unlock()
+}
+
+func stressVals(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = stressVal(i)
+	}
+	return out
+}
+
+// outcome is what one call did, for the checks.
+type outcome struct {
+	got []int // results (eager), values yielded (lazy), out[] (loops, ForEach)
+	err error
+}
+
+// call runs c and checks what it returned.
+func (r *stressRound) call(c *callPlan) {
+	t := r.t
+	p := r.p
+	eff := c.eff()
+	visits := make([]atomic.Int32, c.n)
+	var ctx context.Context
+	cancel := func() {}
+	if c.fault == fCancelInTask || c.fault == fCancelBefore || c.kind.lazy() && c.fault == fNone && c.n%3 == 0 {
+		ctx, cancel = context.WithCancel(context.Background())
+		defer cancel()
+		if c.fault == fCancelBefore {
+			cancel()
+		}
+	}
+	opts := c.callOpts(ctx)
+
+	// act is task i of the call: it counts the visit and does the fault.
+	act := func(i int) error {
+		r.taskStarted()
+		visits[i].Add(1)
+		if i != c.at {
+			return nil
+		}
+		switch c.fault {
+		case fError:
+			return errStress
+		case fPanic:
+			panic(stressPanic(i))
+		case fGoexit:
+			runtime.Goexit()
+		case fCancelInTask:
+			cancel()
+		}
+		return nil
+	}
+	plain := func(i int) int {
+		if err := act(i); err != nil {
+			panic(err)
+		}
+		return stressVal(i)
+	}
+	withErr := func(w *Worker, i int) (int, error) {
+		if w == nil || w.ID() < 0 || w.ID() >= r.workers {
+			return 0, fmt.Errorf("task %d got worker %v", i, w)
+		}
+		if err := act(i); err != nil {
+			return 0, err
+		}
+		return stressVal(i), nil
+	}
+	in := slices.Collect(countTo(c.n))
+	src := countTo(c.n)
+
+	var o outcome
+	switch c.kind {
+	case kMap, kMapFunc, kMapUnordered, kMapUnorderedFunc:
+		o.got, o.err = eagerCall(p, c, in, src, plain, withErr, opts)
+		if !c.kind.ordered() {
+			slices.Sort(o.got)
+		}
+	case kMapInto:
+		dst := make([]int, c.n+3)
+		for i := range dst {
+			dst[i] = -1
+		}
+		o.err = MapInto(p, dst, in, plain, opts...)
+		o.got = dst[:eff]
+		assert.Equal(t, []int{-1, -1, -1}, dst[c.n:], "%v wrote past len(src)", c)
+		if eff < c.n {
+			assert.Equal(t, slices.Repeat([]int{-1}, c.n-eff), dst[eff:c.n], "%v wrote past IterableLen", c)
+		}
+	case kForEach, kForEachFunc:
+		out := make([]int, c.n)
+		if c.kind == kForEach {
+			f := func(i int) { out[i] = plain(i) }
+			if c.seq {
+				o.err = ForEach(p, src, f, opts...)
+			} else {
+				o.err = ForEach(p, in, f, opts...)
+			}
+		} else {
+			f := func(w *Worker, i int) (err error) { out[i], err = withErr(w, i); return err }
+			if c.seq {
+				o.err = ForEachFunc(p, src, f, opts...)
+			} else {
+				o.err = ForEachFunc(p, in, f, opts...)
+			}
+		}
+		o.got = out[:eff]
+	case kIMap, kIMapFunc, kIMapUnordered, kIMapUnorderedFunc:
+		o = r.lazyCall(c, lazySeq(p, c, in, src, plain, withErr, opts))
+	case kFor, kForFunc, kForIndex, kReduce, kReduceFunc:
+		o = r.rangeCall(c, plain, withErr, opts)
+	case kNested:
+		o = r.nestedCall(c)
+		eff = c.n
+	}
+	outcome := r.check(c, o, visits, eff)
+	r.stats.add(c, outcome)
+
+	// Nothing may touch the call once it returned: the visits stay as
+	// they are until the end of the round.
+	counts := make([]int32, len(visits))
+	for i := range visits {
+		counts[i] = visits[i].Load()
+	}
+	r.checksMu.Lock()
+	r.recounts = append(r.recounts, func() {
+		for i := range visits {
+			if v := visits[i].Load(); v != counts[i] {
+				t.Errorf("%v: task %d ran %d times by the end of the round, %d when the call returned", c, i, v, counts[i])
+				return
+			}
+		}
+	})
+	r.checksMu.Unlock()
+}
+
+// eagerCall runs one of the Map family over a slice or a sequence.
+func eagerCall(p *Pool, c *callPlan, in []int, src iter.Seq[int], plain func(int) int, withErr func(*Worker, int) (int, error), opts []CallOption) ([]int, error) {
+	switch {
+	case c.kind == kMap && c.seq:
+		return Map(p, src, plain, opts...)
+	case c.kind == kMap:
+		return Map(p, in, plain, opts...)
+	case c.kind == kMapFunc && c.seq:
+		return MapFunc(p, src, withErr, opts...)
+	case c.kind == kMapFunc:
+		return MapFunc(p, in, withErr, opts...)
+	case c.kind == kMapUnordered && c.seq:
+		return MapUnordered(p, src, plain, opts...)
+	case c.kind == kMapUnordered:
+		return MapUnordered(p, in, plain, opts...)
+	case c.kind == kMapUnorderedFunc && c.seq:
+		return MapUnorderedFunc(p, src, withErr, opts...)
+	default:
+		return MapUnorderedFunc(p, in, withErr, opts...)
+	}
+}
+
+// lazySeq returns the iterator of one of the IMap family.
+func lazySeq(p *Pool, c *callPlan, in []int, src iter.Seq[int], plain func(int) int, withErr func(*Worker, int) (int, error), opts []CallOption) iter.Seq2[int, error] {
+	switch {
+	case c.kind == kIMap && c.seq:
+		return IMap(p, src, plain, opts...)
+	case c.kind == kIMap:
+		return IMap(p, in, plain, opts...)
+	case c.kind == kIMapFunc && c.seq:
+		return IMapFunc(p, src, withErr, opts...)
+	case c.kind == kIMapFunc:
+		return IMapFunc(p, in, withErr, opts...)
+	case c.kind == kIMapUnordered && c.seq:
+		return IMapUnordered(p, src, plain, opts...)
+	case c.kind == kIMapUnordered:
+		return IMapUnordered(p, in, plain, opts...)
+	case c.kind == kIMapUnorderedFunc && c.seq:
+		return IMapUnorderedFunc(p, src, withErr, opts...)
+	default:
+		return IMapUnorderedFunc(p, in, withErr, opts...)
+	}
+}
+
+// lazyCall drains a lazy call's loop, breaking or stopping the pool from
+// the loop body as c says. A failure must come once, as the last pair.
+func (r *stressRound) lazyCall(c *callPlan, seq iter.Seq2[int, error]) (o outcome) {
+	after := 0
+	for v, err := range seq {
+		if o.err != nil {
+			after++
+			continue
+		}
+		if err != nil {
+			o.err = err
+			continue
+		}
+		o.got = append(o.got, v)
+		if len(o.got) == c.at {
+			switch c.fault {
+			case fBreak:
+				return o
+			case fCloseInLoop:
+				assert.NoError(r.t, r.p.Close(), "Close from a loop body")
+			case fTerminateInLoop:
+				assert.NoError(r.t, r.p.Terminate(), "Terminate from a loop body")
+			}
+		}
+	}
+	if after > 0 {
+		r.t.Errorf("%v: %d pairs came after the error %v", c, after, o.err)
+	}
+	if !c.kind.ordered() {
+		slices.Sort(o.got)
+	}
+	return o
+}
+
+// rangeCall runs one of For, ForFunc, ForIndex, Reduce and ReduceFunc over
+// c.n indices, and checks what only they promise: blocks on chunk
+// boundaries, partials combined in block order.
+func (r *stressRound) rangeCall(c *callPlan, plain func(int) int, withErr func(*Worker, int) (int, error), opts []CallOption) (o outcome) {
+	t, p := r.t, r.p
+	pl, err := p.Plan(c.n, opts...)
+	if !assert.NoError(t, err, "Plan for %v", c) {
+		return outcome{err: err}
+	}
+	out := make([]int, c.n)
+	blockOK := func(lo, hi int) {
+		if lo%pl.ChunkSize != 0 || hi != min(lo+pl.ChunkSize, c.n) {
+			t.Errorf("%v: block [%d, %d) is not a chunk of %d", c, lo, hi, pl.ChunkSize)
+		}
+	}
+	switch c.kind {
+	case kFor:
+		o.err = For(p, c.n, func(lo, hi int) {
+			blockOK(lo, hi)
+			for i := lo; i < hi; i++ {
+				out[i] = plain(i)
+			}
+		}, opts...)
+	case kForFunc:
+		o.err = ForFunc(p, c.n, func(w *Worker, lo, hi int) (err error) {
+			blockOK(lo, hi)
+			for i := lo; i < hi && err == nil; i++ {
+				out[i], err = withErr(w, i)
+			}
+			return err
+		}, opts...)
+	case kForIndex:
+		o.err = ForIndex(p, c.n, func(i int) { out[i] = plain(i) }, opts...)
+	case kReduce, kReduceFunc:
+		// A partial is its block's sum and start; combine keeps the starts
+		// in order, so the result shows the order partials were combined in.
+		type part struct {
+			sum int
+			los []int
+		}
+		combine := func(a, b part) part { return part{a.sum + b.sum, append(slices.Clip(a.los), b.los...)} }
+		var got part
+		if c.kind == kReduce {
+			got, o.err = Reduce(p, c.n, func(lo, hi int) part {
+				blockOK(lo, hi)
+				s := 0
+				for i := lo; i < hi; i++ {
+					s += plain(i)
+				}
+				return part{s, []int{lo}}
+			}, combine, opts...)
+		} else {
+			got, o.err = ReduceFunc(p, c.n, func(w *Worker, lo, hi int) (part, error) {
+				blockOK(lo, hi)
+				s := 0
+				for i := lo; i < hi; i++ {
+					v, err := withErr(w, i)
+					if err != nil {
+						return part{}, err
+					}
+					s += v
+				}
+				return part{s, []int{lo}}, nil
+			}, combine, opts...)
+		}
+		if o.err == nil {
+			var want part
+			for lo := 0; lo < c.n; lo += pl.ChunkSize {
+				want.los = append(want.los, lo)
+			}
+			for i := range c.n {
+				want.sum += stressVal(i)
+			}
+			assert.Equal(t, want, got, "%v", c)
+		} else {
+			assert.Zero(t, got, "%v failed with %v but returned a value", c, o.err)
+		}
+		for i := range c.n {
+			out[i] = stressVal(i) // the sum was checked above
+		}
+	}
+	o.got = out
+	return o
+}
+
+// nestedCall runs a MapFunc whose tasks each start a pool of their own,
+// map on it, and try to call into the outer pool, which must be refused.
+func (r *stressRound) nestedCall(c *callPlan) (o outcome) {
+	outer := r.p
+	got, err := MapFunc(outer, slices.Collect(countTo(c.n)), func(w *Worker, i int) (int, error) {
+		r.taskStarted()
+		q, err := New(Workers(1 + i%2))
+		if err != nil {
+			return 0, err
+		}
+		defer q.Close()
+		inner, err := MapFunc(q, slices.Collect(countTo(5+i)), func(_ *Worker, x int) (int, error) {
+			if x == 0 {
+				if _, err := Map(outer, []int{1}, stressVal); !errors.Is(err, ErrReentrant) {
+					return 0, fmt.Errorf("a nested task calling the outer pool got %v, want ErrReentrant", err)
+				}
+			}
+			return stressVal(x), nil
+		}, ChunkSize(2))
+		if err != nil {
+			return 0, err
+		}
+		s := 0
+		for _, v := range inner {
+			s += v
+		}
+		return s, nil
+	}, ChunkSize(1))
+	if err == nil {
+		for i := range got {
+			sum := 0
+			for x := range 5 + i {
+				sum += stressVal(x)
+			}
+			assert.Equal(r.t, sum, got[i], "nested call %d", i)
+		}
+	}
+	return outcome{err: err}
+}
+
+// check judges one call's outcome and names it for the statistics: every
+// task ran at most once; a call that succeeded returned every result
+// exactly once (in order when ordered); one that failed failed for a reason
+// the round allows, with the exact TaskError of the injected fault.
+func (r *stressRound) check(c *callPlan, o outcome, visits []atomic.Int32, eff int) string {
+	t := r.t
+	for i := range visits {
+		v := visits[i].Load()
+		switch {
+		case v > 1:
+			t.Errorf("%v: task %d ran %d times", c, i, v)
+			return "bad"
+		case v > 0 && i >= eff:
+			t.Errorf("%v: task %d ran, past IterableLen", c, i)
+			return "bad"
+		case v == 0 && i < eff && o.err == nil && c.fault != fBreak && c.kind != kNested:
+			t.Errorf("%v: the call succeeded but task %d never ran", c, i)
+			return "bad"
+		}
+	}
+	want := stressVals(eff)
+	if c.kind == kNested {
+		want = nil
+	}
+	if c.kind.lazy() {
+		// What a lazy loop saw before it ended is a prefix of the results
+		// (ordered), or distinct results (unordered).
+		if c.kind.ordered() {
+			if len(o.got) > len(want) || !slices.Equal(want[:len(o.got)], o.got) {
+				t.Errorf("%v: yielded %v, not a prefix of the results", c, o.got)
+				return "bad"
+			}
+		} else if len(slices.Compact(slices.Clone(o.got))) != len(o.got) || len(o.got) > len(want) {
+			t.Errorf("%v: duplicated or extra values: %v", c, o.got)
+			return "bad"
+		}
+	}
+	faulty := c.at < eff && (c.fault == fError || c.fault == fPanic || c.fault == fGoexit)
+	if o.err == nil {
+		switch {
+		case c.fault == fBreak:
+			assert.Len(t, o.got, c.at, "%v: values before the break", c)
+			return "break"
+		case faulty:
+			t.Errorf("%v: the faulty task %d ran, but the call succeeded", c, c.at)
+			return "bad"
+		case c.fault == fCancelBefore && eff > 0:
+			t.Errorf("%v: succeeded with a context cancelled before it began", c)
+			return "bad"
+		}
+		if c.kind != kNested && !slices.Equal(want, o.got) {
+			t.Errorf("%v: results %v, want %v", c, o.got, want)
+			return "bad"
+		}
+		return "ok"
+	}
+	switch {
+	case errors.Is(o.err, ErrClosed) && r.stop != stopNone:
+		return "closed"
+	case errors.Is(o.err, ErrTerminated) && r.stop.terminates():
+		return "terminated"
+	case (c.fault == fCancelInTask || c.fault == fCancelBefore) && errors.Is(o.err, context.Canceled):
+		if c.fault == fCancelInTask && (c.at >= len(visits) || visits[c.at].Load() == 0) {
+			t.Errorf("%v: cancelled, but the task that cancels never ran", c)
+		}
+		return "canceled"
+	case faulty:
+		if r.checkTaskError(c, o.err) {
+			return c.fault.String()
+		}
+		return "bad"
+	}
+	t.Errorf("%v: unexpected error %v (round stop %v)", c, o.err, r.stop)
+	return "bad"
+}
+
+// checkTaskError checks the TaskError of an injected fault: the task (or
+// the block) that failed, its argument, a worker of the pool, the cause.
+func (r *stressRound) checkTaskError(c *callPlan, err error) bool {
+	t := r.t
+	var te *TaskError
+	if !assert.ErrorAs(t, err, &te, "%v", c) {
+		return false
+	}
+	index, arg := c.at, fmt.Sprint(c.at)
+	if c.kind.ranged() {
+		pl, perr := r.p.Plan(c.n, c.callOpts(nil)...)
+		if !assert.NoError(t, perr) {
+			return false
+		}
+		index = c.at - c.at%pl.ChunkSize
+		arg = fmt.Sprintf("[%d, %d)", index, min(index+pl.ChunkSize, c.n))
+	}
+	ok := assert.Equal(t, index, te.Index, "%v: TaskError.Index", c) &&
+		assert.Equal(t, arg, te.Arg, "%v: TaskError.Arg", c) &&
+		assert.True(t, te.WorkerID >= 0 && te.WorkerID < r.workers, "%v: worker %d", c, te.WorkerID)
+	var pe *PanicError
+	switch {
+	case c.fault == fGoexit:
+		ok = assert.Equal(t, ErrGoexit, te.Err, "%v", c) && ok
+	case c.fault == fPanic:
+		ok = assert.ErrorAs(t, te.Err, &pe, "%v", c) && assert.Equal(t, stressPanic(c.at), pe.Value, "%v", c) && ok
+	case c.kind.withErr():
+		ok = assert.Equal(t, errStress, te.Err, "%v", c) && ok
+	default: // a plain task fails by panic(errStress)
+		ok = assert.ErrorAs(t, te.Err, &pe, "%v", c) && assert.Equal(t, errStress, pe.Value, "%v", c) &&
+			assert.ErrorIs(t, err, errStress, "%v: errors.Is through the panic", c) && ok
+	}
+	return ok
+}
+
+// procCounts counts this process's threads, open files and mappings.
+type procCounts struct{ threads, fds, maps int }
+
+func readProcCounts(t *testing.T) procCounts {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	require.NoError(t, err)
+	fds, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	maps, err := os.ReadFile("/proc/self/maps")
+	require.NoError(t, err)
+	// The directory of fds was open while it was read.
+	return procCounts{threads: len(tasks), fds: len(fds) - 1, maps: strings.Count(string(maps), "\n")}
+}
+
+// Slack for what the Go runtime keeps: idle threads (Ms) it parks rather
+// than ends, and the mappings of its heap, which grows with the peak of
+// live memory, not with the number of calls.
+const (
+	threadSlack = 16
+	mapsSlack   = 256
+)
+
+// checkNoLeaks compares the process's counts with before, letting threads
+// of ended workers exit first: equal open files, and threads and mappings
+// within the runtime's slack.
+func checkNoLeaks(t *testing.T, before procCounts) procCounts {
+	t.Helper()
+	var now procCounts
+	for try := 0; ; try++ {
+		runtime.GC()
+		now = readProcCounts(t)
+		if now.fds == before.fds && now.threads <= before.threads+threadSlack && now.maps <= before.maps+mapsSlack {
+			break
+		}
+		if try == 200 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // a settle loop, not a timed assertion
+	}
+	t.Logf("threads %d -> %d, open files %d -> %d, mappings %d -> %d", before.threads, now.threads, before.fds, now.fds, before.maps, now.maps)
+	assert.Equal(t, before.fds, now.fds, "open files")
+	assert.LessOrEqual(t, now.threads, before.threads+threadSlack, "threads (worker threads must end)")
+	assert.LessOrEqual(t, now.maps, before.maps+mapsSlack, "mappings")
+	return now
+}
+
+// TestStress runs every kind of call, with errors, panics, Goexit, breaks,
+// cancellations, Close and Terminate mid-call, lifespans, nested pools and
+// concurrent calls, on random pools; see the comment on stressLong.
+func TestStress(t *testing.T) {
+	seed := seedFor(t)
+	stats := &stressStats{}
+	// A first round starts the runtime threads that any process using
+	// pools keeps, so that the baseline below includes them.
+	runRound(t, rand.New(rand.NewPCG(seed, 0)), stats)
+	ignore := goleak.IgnoreCurrent()
+	before := readProcCounts(t)
+
+	deadline := time.Now().Add(*stressDuration)
+	for round := uint64(1); ; round++ {
+		if *stressLong {
+			if time.Now().After(deadline) {
+				break
+			}
+		} else if round > stressShortRounds {
+			break
+		}
+		runRound(t, rand.New(rand.NewPCG(seed, round)), stats)
+		if t.Failed() {
+			t.Logf("failed in round %d", round)
+			break
+		}
+		if *stressLong && round%1000 == 0 {
+			c := readProcCounts(t)
+			t.Logf("round %d: %d calls so far; %d threads, %d open files, %d mappings", round, stats.total(), c.threads, c.fds, c.maps)
+		}
+	}
+	t.Logf("%v", stats)
+	goleak.VerifyNone(t, ignore)
+	checkNoLeaks(t, before)
+}
+
+// runRound plans and runs one round under the watchdog.
+func runRound(t *testing.T, rng *rand.Rand, stats *stressStats) {
+	opts, r := planRound(rng)
+	r.t, r.stats = t, stats
+	stats.mu.Lock()
+	stats.rounds++
+	stats.mu.Unlock()
+	p, err := New(opts...)
+	require.NoError(t, err)
+	r.p = p
+	within(t, stressRoundLimit, fmt.Sprintf("a round (stop %v, plans %v)", r.stop, r.plans), r.run)
+}
+
+// Items of the overload test: a short run in `make test`, a billion with
+// -stress.long.
+const (
+	overloadShortItems = 2_000_000
+	overloadLongItems  = 1_000_000_000
+)
+
+// TestStressOverload runs IMap and IMapUnordered over an endless generator
+// with MaxTasksActive: the generator never runs more than MaxTasksActive
+// items ahead of the loop, and the heap stays flat (HeapInuse grows by less
+// than 16 MiB, where holding the results would take 64 bytes per item).
+// With -stress.long it runs a billion items through IMap and logs the
+// process's resident memory (VmRSS) over time and at its peak.
+func TestStressOverload(t *testing.T) {
+	items := overloadShortItems
+	if *stressLong {
+		items = overloadLongItems
+	}
+	const maxActive, chunk = 4096, 256
+	p := newPool(t, Workers(2))
+	for _, ordered := range []bool{true, false} {
+		name := "IMapUnordered"
+		if ordered {
+			name = "IMap"
+		}
+		t.Run(name, func(t *testing.T) {
+			n := items
+			if !ordered {
+				n = items / 4 // the ordered call is the one with a reorder buffer
+			}
+			var pulled atomic.Int64
+			endless := func(yield func(int) bool) {
+				for i := 0; ; i++ {
+					pulled.Add(1)
+					if !yield(i) {
+						return
+					}
+				}
+			}
+			task := func(x int) [8]int { return [8]int{x, x + 1, x + 2, x + 3} }
+			var seq iter.Seq2[[8]int, error]
+			if ordered {
+				seq = IMap(p, iterSeq(endless), task, ChunkSize(chunk), MaxTasksActive(maxActive))
+			} else {
+				seq = IMapUnordered(p, iterSeq(endless), task, ChunkSize(chunk), MaxTasksActive(maxActive))
+			}
+
+			rss := startRSSSampler(t)
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			base, peak := ms.HeapInuse, ms.HeapInuse
+			got, sum, ahead := 0, 0, int64(0)
+			for r, err := range seq {
+				require.NoError(t, err)
+				if ordered && r[0] != got {
+					require.Equal(t, got, r[0], "result %d", got)
+				}
+				sum += r[0]
+				got++
+				ahead = max(ahead, pulled.Load()-int64(got))
+				if got%(1<<18) == 0 {
+					runtime.ReadMemStats(&ms)
+					peak = max(peak, ms.HeapInuse)
+					rss.note(got)
+				}
+				if got == n {
+					break
+				}
+			}
+			rss.stop()
+			assert.Equal(t, n, got)
+			assert.Equal(t, n*(n-1)/2, sum, "every item once")
+			assert.LessOrEqual(t, ahead, int64(maxActive), "items pulled from the generator and not yet handed to the loop")
+			t.Logf("%s over %d items: heap in use %.1f MiB at the start, %.1f MiB at the peak; %v",
+				name, n, float64(base)/(1<<20), float64(peak)/(1<<20), rss)
+			assert.Less(t, peak-min(peak, base), uint64(16<<20), "heap growth over %d items", n)
+		})
+	}
+}
+
+// rssSampler reads the process's resident memory (VmRSS) every 100 ms and
+// keeps the peak and a sample each time the loop notes its progress.
+type rssSampler struct {
+	mu      sync.Mutex
+	start   time.Time
+	peak    int64 // KiB
+	last    int64
+	samples []string
+	lastLog time.Time
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+func startRSSSampler(t *testing.T) *rssSampler {
+	s := &rssSampler{start: time.Now(), done: make(chan struct{})}
+	s.sample()
+	s.wg.Go(func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.done:
+				return
+			case <-tick.C:
+				s.sample()
+			}
+		}
+	})
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *rssSampler) sample() {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kib int64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kib)
+			s.mu.Lock()
+			s.last, s.peak = kib, max(s.peak, kib)
+			s.mu.Unlock()
+		}
+	}
+}
+
+// note records a sample of the loop's progress every 10 seconds.
+func (s *rssSampler) note(items int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now := time.Now(); now.Sub(s.lastLog) >= 10*time.Second {
+		s.lastLog = now
+		s.samples = append(s.samples, fmt.Sprintf("%.0fs %d items %.1f MiB", now.Sub(s.start).Seconds(), items, float64(s.last)/1024))
+	}
+}
+
+func (s *rssSampler) stop() {
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	s.wg.Wait()
+}
+
+func (s *rssSampler) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("RSS peak %.1f MiB in %.1fs (samples: %s)", float64(s.peak)/1024, time.Since(s.start).Seconds(), strings.Join(s.samples, "; "))
+}
