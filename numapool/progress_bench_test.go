@@ -1,0 +1,123 @@
+package numapool
+
+import (
+	"io"
+	"testing"
+	"time"
+)
+
+// progressTasks is the size of the calls that measure the bar's cost: a
+// million tiny tasks, as the issue asks.
+const progressTasks = 1_000_000
+
+func increment(x int) int { return x + 1 }
+
+// BenchmarkProgressMap is Map over a million tiny tasks without a bar and
+// with the default bar, drawn as plain lines and as on a terminal (both to
+// io.Discard, so that only the pool's and mpb's work is measured).
+func BenchmarkProgressMap(b *testing.B) {
+	in := make([]int, progressTasks)
+	for _, c := range []struct {
+		name string
+		opts []CallOption
+		term bool
+	}{
+		{"off", nil, false},
+		{"plain", []CallOption{ProgressBar()}, false},
+		{"terminal", []CallOption{ProgressBar()}, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p, err := New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			term := c.term
+			p.display = &display{out: io.Discard, isTerm: func() bool { return term }}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Map(p, in, increment, c.opts...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkProgressOverhead runs the same Map without and with a bar in
+// turn on one pool, alternating which goes first, so both see the same
+// machine state, and reports the ratio of their summed times: on/off is the
+// issue's number (at most 1.05).
+func BenchmarkProgressOverhead(b *testing.B) {
+	in := make([]int, progressTasks)
+	for _, term := range []bool{false, true} {
+		name := "plain"
+		if term {
+			name = "terminal"
+		}
+		b.Run(name, func(b *testing.B) {
+			p, err := New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			p.display = &display{out: io.Discard, isTerm: func() bool { return term }}
+			var off, on time.Duration
+			run := func(opts ...CallOption) time.Duration {
+				t0 := time.Now()
+				if _, err := Map(p, in, increment, opts...); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t0)
+			}
+			i := 0
+			for b.Loop() {
+				// Alternate which goes first, so that neither always pays
+				// for the garbage of the other.
+				if i%2 == 0 {
+					off += run()
+					on += run(ProgressBar())
+				} else {
+					on += run(ProgressBar())
+					off += run()
+				}
+				i++
+			}
+			b.ReportMetric(float64(off.Nanoseconds())/float64(b.N), "off-ns/call")
+			b.ReportMetric(float64(on.Nanoseconds())/float64(b.N), "on-ns/call")
+			b.ReportMetric(float64(on)/float64(off), "on/off")
+		})
+	}
+}
+
+// BenchmarkProgressSmallCall is the bar's fixed cost per call, on a call
+// of 64 tasks: starting and ending the display (its goroutine, and on a
+// terminal the mpb container, the bar and its last frame).
+func BenchmarkProgressSmallCall(b *testing.B) {
+	in := make([]int, 64)
+	for _, c := range []struct {
+		name string
+		opts []CallOption
+		term bool
+	}{
+		{"off", nil, false},
+		{"plain", []CallOption{ProgressBar()}, false},
+		{"terminal", []CallOption{ProgressBar()}, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p, err := New()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			term := c.term
+			p.display = &display{out: io.Discard, isTerm: func() bool { return term }}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Map(p, in, increment, c.opts...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
