@@ -25,7 +25,7 @@ func TestInsights(t *testing.T) {
 		}
 		return x, nil
 	}
-	_, err = MapFunc(p, countTo(100), task, ChunkSize(10))
+	_, err = MapFunc(p, countTo(100), task, ChunkSize(1))
 	require.NoError(t, err)
 	require.NoError(t, For(p, 50, func(lo, hi int) {}, ChunkSize(5)))
 	in, ok := p.Insights()
@@ -42,8 +42,8 @@ func TestInsights(t *testing.T) {
 	assert.GreaterOrEqual(t, in.Total.Init, 2*time.Millisecond, "init time recorded")
 	assert.GreaterOrEqual(t, in.Total.Working, 20*time.Millisecond)
 	require.NotEmpty(t, in.Slowest)
-	assert.Equal(t, 37, in.Slowest[0].Index)
-	assert.Equal(t, "37", in.Slowest[0].Arg)
+	assert.Equal(t, SlowTask{WorkerID: in.Slowest[0].WorkerID, Index: 37, Tasks: 1, Arg: "37", Duration: in.Slowest[0].Duration}, in.Slowest[0])
+	assert.GreaterOrEqual(t, in.Slowest[0].Duration, 20*time.Millisecond)
 	assert.LessOrEqual(t, len(in.Slowest), slowestKept)
 	s := in.String()
 	assert.Contains(t, s, "working %")
@@ -52,4 +52,23 @@ func TestInsights(t *testing.T) {
 	require.NoError(t, p.Close())
 	in, _ = p.Insights()
 	assert.Positive(t, in.Total.Exit+in.Total.Init, "exit time recorded at Close")
+}
+
+// With chunks of several tasks, insights name the slowest chunk by its
+// range and first argument.
+func TestInsightsSlowestChunk(t *testing.T) {
+	p := newPool(t, Workers(2), WithInsights())
+	_, err := Map(p, countTo(100), func(x int) int {
+		if x == 57 {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return x
+	}, ChunkSize(10))
+	require.NoError(t, err)
+	in, _ := p.Insights()
+	require.NotEmpty(t, in.Slowest)
+	assert.Equal(t, 50, in.Slowest[0].Index)
+	assert.Equal(t, 10, in.Slowest[0].Tasks)
+	assert.Equal(t, "50", in.Slowest[0].Arg)
+	assert.Contains(t, in.String(), "tasks 50-59 on worker")
 }

@@ -157,9 +157,7 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 		err := body(w, lo, hi)
 		ended = true
 		if ins != nil {
-			if d := time.Since(t0); ins.slow(w.id, d) {
-				ins.addSlow(SlowTask{WorkerID: w.id, Index: lo, Arg: blockArg{lo, hi}.String(), Duration: d})
-			}
+			ins.chunkDone(w.id, time.Since(t0), hi-lo, lo, blockArg{lo, hi}.String)
 		}
 		if err != nil {
 			b.taskFailed(w, lo, blockArg{lo, hi}, err)

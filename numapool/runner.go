@@ -35,25 +35,17 @@ func chunkRunner[A, R any](b *jobBase, run block[A, R]) runner[A, R] {
 			}
 		}()
 		out = out[:len(in)]
-		step, ins := checkEvery, b.pool.insights
+		var t0 time.Time
+		ins := b.pool.insights
 		if ins != nil {
-			step = 1 // one task at a time, timed, to find the slowest
+			t0 = time.Now()
 		}
-		for lo := 0; lo < len(in); lo += step {
-			hi := min(lo+step, len(in))
-			var t0 time.Time
-			if ins != nil {
-				t0 = time.Now()
-			}
+		for lo := 0; lo < len(in); lo += checkEvery {
+			hi := min(lo+checkEvery, len(in))
 			if err := run(w, in[lo:hi], out[lo:hi], lo, &cur); err != nil {
 				ended = true
 				b.taskFailed(w, base+cur, in[cur], err)
 				return false
-			}
-			if ins != nil {
-				if d := time.Since(t0); ins.slow(w.id, d) {
-					ins.addSlow(SlowTask{WorkerID: w.id, Index: base + lo, Arg: shortArg(in[lo]), Duration: d})
-				}
 			}
 			if hi < len(in) && b.stopped.Load() {
 				ended = true
@@ -61,6 +53,9 @@ func chunkRunner[A, R any](b *jobBase, run block[A, R]) runner[A, R] {
 			}
 		}
 		ended = true
+		if ins != nil {
+			ins.chunkDone(w.id, time.Since(t0), len(in), base, func() string { return shortArg(in[0]) })
+		}
 		return true
 	}
 }

@@ -3,7 +3,6 @@ package numapool
 import (
 	"errors"
 	"sync/atomic"
-	"time"
 )
 
 // sliceJob runs a call over a slice whose results go straight into their
@@ -89,15 +88,7 @@ func (j *sliceJob) work(w *Worker) bool {
 		if w.stateOf == nil && j.pool.hooks != nil && !w.startState(&j.jobBase) {
 			break
 		}
-		var t0 time.Time
-		if j.pool.insights != nil {
-			t0 = time.Now()
-		}
-		ok := j.run(w, int(lo), int(hi))
-		if in := j.pool.insights; in != nil {
-			in.worked(w.id, time.Since(t0), int(hi-lo))
-		}
-		if ok {
+		if j.run(w, int(lo), int(hi)) {
 			completed++
 			if t := j.progress; t != nil {
 				t.add(int(hi - lo))

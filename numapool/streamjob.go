@@ -3,7 +3,6 @@ package numapool
 import (
 	"iter"
 	"sync/atomic"
-	"time"
 )
 
 // streamJob runs a call whose input arrives one item at a time (an
@@ -110,14 +109,7 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 			j.signal()
 			break
 		}
-		var t0 time.Time
-		if j.pool.insights != nil {
-			t0 = time.Now()
-		}
 		c.ok = j.run(w, c.args, c.res, c.start)
-		if in := j.pool.insights; in != nil {
-			in.worked(w.id, time.Since(t0), len(c.args))
-		}
 		if t := j.progress; t != nil && c.ok {
 			t.add(len(c.args))
 		}
