@@ -1,3 +1,5 @@
+//go:build linux && cgo
+
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/mempolicy.h>
