@@ -15,7 +15,8 @@ import (
 )
 
 // TestCorpus loads every recorded machine of the corpus and compares it
-// with hwloc's answer.
+// with hwloc's answers: the corpus' expected files (counts, CPUs of nodes,
+// packages and cores) and testdata/hwloc (caches, memory, distances).
 func TestCorpus(t *testing.T) {
 	dir := topologytest.CorpusDir()
 	if dir == "" {
@@ -47,6 +48,7 @@ func TestCorpus(t *testing.T) {
 			assert.Equal(t, want.PUsByNode, got.PUsByNode, "pus_by_node")
 			assert.Equal(t, want.PUsByPackage, got.PUsByPackage, "pus_by_package")
 			assert.Equal(t, sortedCores(want.CorePUs), sortedCores(got.CorePUs), "core_pus")
+			checkHwlocDetail(t, name, m)
 
 			// Every policy hands out each usable CPU once, and the tree
 			// holds every object.
