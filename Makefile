@@ -2,11 +2,17 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test vet fmt-check bench bench-peers
+.PHONY: test vet fmt-check bench bench-peers test-tools
 
-test: fmt-check vet
+test: test-tools fmt-check vet
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
 	@if [ -f bench/go.mod ]; then cd bench && CGO_ENABLED=1 $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m ./...; fi
+
+# test-tools installs from Debian what tests drive, where it is missing: tmux,
+# for the terminal test of examples/nested-progress (which skips without it).
+test-tools:
+	@command -v tmux >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; } || \
+		echo "tmux could not be installed: the terminal test of examples/nested-progress will skip"
 
 vet:
 	CGO_ENABLED=1 $(GO) vet $(PKGS)

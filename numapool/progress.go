@@ -119,14 +119,13 @@ func ProgressLeave(leave bool) ProgressOption {
 type tracker struct {
 	done atomic.Int64
 
-	d      *display
-	total  int64 // -1: unknown
-	name   string
-	width  int
-	leave  bool
-	nested bool
-	prio   int // place in the display: lower is higher up
-	start  time.Time
+	d     *display
+	total int64 // -1: unknown
+	name  string
+	width int
+	leave bool
+	prio  int // place in the display: lower is higher up
+	start time.Time
 
 	bar    *mpb.Bar // drawn bar: ours in a terminal, or the caller's; nil in plain mode
 	custom bool     // bar is the caller's
@@ -151,7 +150,6 @@ func startTracker(p *Pool, cc *callConfig, total int) *tracker {
 		name:   pc.name,
 		width:  pc.width,
 		leave:  pc.leave > 0 || (pc.leave == 0 && p.parent == nil),
-		nested: p.parent != nil,
 		prio:   nestedPriority(p),
 		start:  time.Now(),
 		bar:    pc.custom,
@@ -193,22 +191,22 @@ func displayFor(parent *Worker) *display {
 	return &stderrDisplay
 }
 
-// nestedPriority orders the bars of p in a display: bars of top-level
-// pools first, then those of pools nested one level deep by the ID of the
-// worker that started them, and so on; 12 bits per level of worker IDs.
+// nestedPriority is where the bars of p go in a display (lower is higher
+// up), before the display adds its start order in the low 20 bits: bars of
+// top-level pools first, then those of pools nested one level deep, by the
+// ID of the worker that started them, and so on; 12 bits per level of
+// worker IDs, for the 3 outermost levels.
 func nestedPriority(p *Pool) int {
 	var ids []int
 	for w := p.parent; w != nil; w = w.pool.parent {
 		ids = append(ids, min(w.id, 1<<12-1))
 	}
-	if len(ids) == 0 {
-		return 0
-	}
 	key := 0
-	for i := len(ids) - 1; i >= 0 && i >= len(ids)-4; i-- { // outermost first
+	for i := len(ids) - 1; i >= max(0, len(ids)-3); i-- { // outermost first
 		key = key<<12 | ids[i]
 	}
-	return min(len(ids), 1<<8-1)<<48 | key
+	key <<= 12 * (3 - min(len(ids), 3)) // align the levels
+	return min(len(ids), 1<<7-1)<<56 | key<<20
 }
 
 // endStatus says how a call ended, for its bar's last words.

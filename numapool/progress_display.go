@@ -35,7 +35,7 @@ type display struct {
 	ended   sync.Cond // on mu: a display finished ending
 	ending  bool      // the last bar is ending it; add waits
 	bars    []*tracker
-	seq     int // top-level bars started since the display started
+	seq     int // bars started since the display started
 	term    bool
 	prog    *mpb.Progress // nil in plain mode
 	refresh chan any      // asks prog to redraw
@@ -72,10 +72,8 @@ func (d *display) add(t *tracker) {
 	if len(d.bars) == 0 {
 		d.begin()
 	}
-	if !t.nested {
-		t.prio = d.seq
-		d.seq++
-	}
+	t.prio |= d.seq & (1<<20 - 1) // in start order among equals
+	d.seq++
 	if d.prog != nil && !t.custom {
 		// On error (never, as the container ends only here) the call
 		// still counts, without a bar.
@@ -211,7 +209,7 @@ func (t *tracker) barOptions() []mpb.BarOption {
 		mpb.BarPriority(t.prio),
 		mpb.AppendDecorators(decor.Any(func(s decor.Statistics) string {
 			return t.stats(s.Current, time.Now())
-		})),
+		}, decor.WCSyncWidth)),
 	}
 	if t.name != "" {
 		opts = append(opts, mpb.PrependDecorators(decor.Any(func(decor.Statistics) string {

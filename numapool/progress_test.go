@@ -251,7 +251,7 @@ func TestProgressNested(t *testing.T) {
 			return 0, errors.New("the nested pool has its own display")
 		}
 		ys := slices.Collect(countTo(size))
-		sq, err := Map(q, ys, square, ChunkSize(4), ProgressBar(ProgressName(fmt.Sprint("input ", x)), ProgressLeave(true)))
+		sq, err := Map(q, ys, square, ChunkSize(4), ProgressBar(ProgressName(fmt.Sprintf("w%d input %d", w.ID(), x)), ProgressLeave(true)))
 		sum := 0
 		for _, v := range sq {
 			sum += v
@@ -274,19 +274,21 @@ func TestProgressNested(t *testing.T) {
 			if term {
 				lines = lastFrame(t, out.String())
 				require.Len(t, lines, 1+inputs, "the outer bar and every kept inner bar: %q", lines)
-				assert.Regexp(t, `^outer +\[=+\] `+statsRe("4/4", "100", "done"), lines[0], "the outer bar on top")
-				seen := map[string]bool{}
+				assert.Regexp(t, `^outer +\[=+\] +`+statsRe("4/4", "100", "done"), lines[0], "the outer bar on top")
+				seen, worker := map[string]bool{}, "0"
 				for _, l := range lines[1:] {
-					m := regexp.MustCompile(`^input (\d) +\[=+\] ` + statsRe("30/30", "100", "done") + `$`).FindStringSubmatch(l)
+					m := regexp.MustCompile(`^w(\d) input (\d) +\[=+\] +` + statsRe("30/30", "100", "done") + `$`).FindStringSubmatch(l)
 					require.NotNil(t, m, "inner bar line %q", l)
-					seen[m[1]] = true
+					assert.GreaterOrEqual(t, m[1], worker, "inner bars ordered by worker ID: %q", lines)
+					worker = m[1]
+					seen[m[2]] = true
 				}
 				assert.Len(t, seen, inputs, "one bar per input")
 			} else {
 				lines = plainLines(t, out.String())
 				assert.Regexp(t, `^outer: `+statsRe("4/4", "100", "done")+`$`, lines[len(lines)-1])
 				for i := range inputs {
-					re := regexp.MustCompile(`(?m)^input ` + fmt.Sprint(i) + `: ` + statsRe("30/30", "100", "done") + `$`)
+					re := regexp.MustCompile(`(?m)^w\d input ` + fmt.Sprint(i) + `: ` + statsRe("30/30", "100", "done") + `$`)
 					assert.Len(t, re.FindAllString(out.String(), -1), 1, "one final line for input %d", i)
 				}
 			}
@@ -302,9 +304,9 @@ func TestProgressNestedPriority(t *testing.T) {
 	a, b := &Pool{parent: w0}, &Pool{parent: w3}
 	c := &Pool{parent: &Worker{pool: a, id: 1}}
 	assert.Equal(t, 0, nestedPriority(outer))
-	assert.Equal(t, 1<<48|0, nestedPriority(a))
-	assert.Equal(t, 1<<48|3, nestedPriority(b))
-	assert.Equal(t, 2<<48|0<<12|1, nestedPriority(c))
+	assert.Equal(t, 1<<56|0<<44, nestedPriority(a))
+	assert.Equal(t, 1<<56|3<<44, nestedPriority(b))
+	assert.Equal(t, 2<<56|0<<44|1<<32, nestedPriority(c))
 	assert.Less(t, nestedPriority(a), nestedPriority(b))
 	assert.Less(t, nestedPriority(b), nestedPriority(c))
 }
