@@ -2,9 +2,9 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test vet fmt-check bench bench-peers test-tools
+.PHONY: test vet lint cross-check fmt-check bench bench-peers test-tools
 
-test: test-tools fmt-check vet
+test: test-tools fmt-check vet lint cross-check
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
 	@if [ -f bench/go.mod ]; then cd bench && CGO_ENABLED=1 $(GO) vet ./... && CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m ./...; fi
 
@@ -16,6 +16,29 @@ test-tools:
 
 vet:
 	CGO_ENABLED=1 $(GO) vet $(PKGS)
+
+# lint runs staticcheck, at a fixed version, on the library and on bench/.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	CGO_ENABLED=1 $(GO) run $(STATICCHECK) $(PKGS)
+	@if [ -f bench/go.mod ]; then cd bench && CGO_ENABLED=1 $(GO) run $(STATICCHECK) ./...; fi
+
+# cross-check: numapool builds only on Linux with cgo. Elsewhere a build or a
+# vet must stop with csrc's one guard error (csrc/requires_linux_cgo.go) and
+# nothing else, and topology (pure Go) must still build.
+GUARD := numapool_requires_Linux_and_cgo__set_CGO_ENABLED_1_and_install_gcc
+cross-check:
+	@for env in CGO_ENABLED=0 GOOS=darwin; do \
+		for cmd in build vet; do \
+			out=$$(env $$env $(GO) $$cmd ./numapool 2>&1) && { echo "cross-check: $$env go $$cmd ./numapool succeeded; it must fail with $(GUARD)"; exit 1; }; \
+			errs=$$(printf '%s\n' "$$out" | grep -c '\.go:[0-9]'); \
+			if [ "$$errs" != 1 ] || ! printf '%s\n' "$$out" | grep -q '$(GUARD)'; then \
+				echo "cross-check: $$env go $$cmd ./numapool must fail with $(GUARD) alone; it said:"; echo "$$out"; exit 1; \
+			fi; \
+		done; \
+		env $$env $(GO) build ./topology/... || { echo "cross-check: topology must build with $$env"; exit 1; }; \
+	done
+	@echo "cross-check: CGO_ENABLED=0 and GOOS=darwin stop at the guard; topology builds"
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
