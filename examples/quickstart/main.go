@@ -1,19 +1,22 @@
 // Command quickstart starts a numapool pool of the default size (one worker
-// per CPU this process may use), squares 0..99 with numapool.Map, and prints
-// the results in input order, the CPU each worker is pinned to, and how many
-// tasks ran on each CPU.
+// per CPU this process may use), squares 0..99 with numapool.Map, then counts
+// the primes below 1,000,000 in 100 tasks of about a millisecond each, and
+// prints which worker ran how many of them and on which CPU.
 //
 //	go run ./examples/quickstart
+//
+// The counting tasks are long enough for every worker to take a share: a
+// call of 100 tasks of a few nanoseconds each (the squares) is over before a
+// second worker has woken up, so a single worker would often run it all.
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 
-	"github.com/numapool/numapool/csrc"
 	"github.com/numapool/numapool/numapool"
+	"github.com/numapool/numapool/topology"
 )
 
 func main() {
@@ -23,13 +26,36 @@ func main() {
 	}
 }
 
-// square is the task: a plain function of one argument.
+// square is a task: a plain function of one argument.
 func square(x int) int { return x * x }
 
-// placed is what a worker-aware task reports: where it ran.
-type placed struct {
+// The counting work: primes below limit, in tasks of block numbers each.
+const (
+	limit = 1_000_000
+	block = 10_000
+)
+
+// countPrimes counts the primes in [lo, lo+block) by trial division: about a
+// millisecond of arithmetic on a current x86-64 core.
+func countPrimes(lo int) int {
+	n := 0
+	for x := max(lo, 2); x < lo+block; x++ {
+		prime := x == 2 || x%2 == 1
+		for d := 3; prime && d*d <= x; d += 2 {
+			prime = x%d != 0
+		}
+		if prime {
+			n++
+		}
+	}
+	return n
+}
+
+// counted is what a worker-aware task returns: its result and where it ran.
+type counted struct {
+	primes int
 	worker int // the worker's ID, 0..Workers()-1
-	cpu    int // the CPU the task's thread was on
+	cpu    int // the CPU the worker's thread ran on
 }
 
 func run(w io.Writer) error {
@@ -48,7 +74,6 @@ func run(w io.Writer) error {
 	for i := range xs {
 		xs[i] = i
 	}
-
 	// The plain form: results come back in input order.
 	squares, err := numapool.Map(p, xs, square)
 	if err != nil {
@@ -56,28 +81,38 @@ func run(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "squares of 0..99: %v\n", squares)
 
-	// The worker-aware form: the task also learns its worker and reads the
-	// CPU its thread is running on, which is always one of the worker's.
-	ran, err := numapool.MapFunc(p, xs, func(wk *numapool.Worker, x int) (placed, error) {
-		return placed{worker: wk.ID(), cpu: csrc.CurrentCPU()}, nil
-	})
+	// The worker-aware form: each task also learns its worker, and asks it
+	// for the CPU its thread runs on, always one of the worker's own CPUs.
+	// ChunkSize(1) hands the tasks out one at a time, so the workers share
+	// them as they finish.
+	starts := make([]int, limit/block)
+	for i := range starts {
+		starts[i] = i * block
+	}
+	results, err := numapool.MapFunc(p, starts, func(wk *numapool.Worker, lo int) (counted, error) {
+		return counted{primes: countPrimes(lo), worker: wk.ID(), cpu: wk.CPU()}, nil
+	}, numapool.ChunkSize(1))
 	if err != nil {
 		return err
 	}
-	perCPU := map[int]int{}
-	for _, r := range ran {
+	total := 0
+	tasks := make([]int, p.Workers())
+	ran := make([]topology.CPUSet, p.Workers())
+	for _, r := range results {
 		if cpus := p.CPUs(r.worker); !cpus.IsEmpty() && !cpus.Has(r.cpu) {
 			return fmt.Errorf("a task of worker %d ran on CPU %d, outside its CPUs %s", r.worker, r.cpu, cpus)
 		}
-		perCPU[r.cpu]++
+		total += r.primes
+		tasks[r.worker]++
+		ran[r.worker] = ran[r.worker].Add(r.cpu)
 	}
-	cpus := make([]int, 0, len(perCPU))
-	for cpu := range perCPU {
-		cpus = append(cpus, cpu)
-	}
-	slices.Sort(cpus)
-	for _, cpu := range cpus {
-		fmt.Fprintf(w, "CPU %d ran %d tasks\n", cpu, perCPU[cpu])
+	fmt.Fprintf(w, "primes below %d: %d, counted in %d tasks of %d numbers\n", limit, total, len(starts), block)
+	for id, n := range tasks {
+		if n == 0 {
+			fmt.Fprintf(w, "worker %d ran 0 tasks\n", id)
+			continue
+		}
+		fmt.Fprintf(w, "worker %d ran %d tasks on CPU %s\n", id, n, ran[id])
 	}
 	return p.Close()
 }
