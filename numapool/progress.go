@@ -85,9 +85,10 @@ func ProgressName(name string) ProgressOption {
 	}
 }
 
-// ProgressWidth sets the width of the bar itself in columns; the counts
-// and times beside it take their own room. The default is mpb's, 80
-// columns, shrunk to fit the terminal.
+// ProgressWidth sets the width of the bar itself in columns, brackets
+// included; the name, counts and times beside it take their own room. By
+// default the bar fills the rest of the terminal's width (of 80 columns
+// when the width cannot be read).
 func ProgressWidth(cols int) ProgressOption {
 	return func(c *progressConfig) error {
 		if cols < 1 {

@@ -199,7 +199,7 @@ func (t *tracker) push() {
 // spinner for an unknown one.
 func (t *tracker) filler() mpb.BarFiller {
 	if t.total < 0 {
-		return mpb.SpinnerStyle().Build()
+		return mpb.SpinnerStyle().PositionLeft().Build()
 	}
 	return mpb.BarStyle().Build()
 }

@@ -413,3 +413,21 @@ func TestFormatRateAndDuration(t *testing.T) {
 	assert.Equal(t, "3m07s", formatDuration(187*time.Second))
 	assert.Equal(t, "2h05m", formatDuration(2*time.Hour+5*time.Minute+59*time.Second))
 }
+
+// An empty input ends its bar at once, complete.
+func TestProgressEmpty(t *testing.T) {
+	for _, term := range []bool{false, true} {
+		t.Run(fmt.Sprint("term=", term), func(t *testing.T) {
+			p := newPool(t, Workers(2))
+			out := showOn(p, term)
+			got, err := Map(p, []int{}, square, ProgressBar(ProgressName("none")))
+			require.NoError(t, err)
+			assert.Empty(t, got)
+			if term {
+				assert.Regexp(t, `^none \[=*-*\] `+statsRe("0/0", "100", "done")+`$`, lastFrame(t, out.String())[0])
+			} else {
+				assert.Equal(t, []string{"none: 0/0 100% | 0.0s | 0.0/s | done"}, plainLines(t, out.String()))
+			}
+		})
+	}
+}
