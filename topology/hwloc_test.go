@@ -31,6 +31,15 @@ type hwlocDetail struct {
 	NodeMemory    map[int]uint64      `json:"node_memory"`
 	DistanceNodes []int               `json:"distance_nodes,omitempty"`
 	Distances     [][]int             `json:"distances,omitempty"`
+	// PCI maps each PCI device and bridge (lstopo --whole-io) to its
+	// class and ids ("0200 14e4:1639") and the CPUs of the object it hangs
+	// from, which hwloc picks by the device's local_cpus.
+	PCI map[string]hwlocPCI `json:"pci,omitempty"`
+}
+
+type hwlocPCI struct {
+	Type string `json:"type"`
+	CPUs string `json:"cpus"`
 }
 
 // checkHwlocDetail compares the caches, memory per node and distances of m,
@@ -62,6 +71,24 @@ func checkHwlocDetail(t *testing.T, name string, m *topology.Machine) {
 		assert.Equal(t, want.DistanceNodes, ids, "distance matrix nodes")
 		assert.Equal(t, want.Distances, matrix, "distances")
 	}
+
+	devs, err := m.PCIDevices()
+	require.NoError(t, err)
+	pci := map[string]hwlocPCI{}
+	orZero := func(id string) string {
+		if id == "" {
+			return "0000" // hwloc's answer where sysfs has no vendor or device file
+		}
+		return id
+	}
+	for _, d := range devs {
+		pci[d.Address] = hwlocPCI{Type: d.ClassID + " " + orZero(d.VendorID) + ":" + orZero(d.ProductID), CPUs: d.CPUs.String()}
+	}
+	if len(want.PCI) == 0 {
+		assert.Empty(t, pci, "PCI devices")
+	} else {
+		assert.Equal(t, want.PCI, pci, "PCI devices: class, ids and local CPUs")
+	}
 }
 
 // TestHwlocUpdate rewrites testdata/hwloc from lstopo when -hwloc-update is
@@ -87,6 +114,8 @@ type hwlocObject struct {
 	CPUSet    string        `xml:"cpuset,attr"`
 	Memory    uint64        `xml:"local_memory,attr"`
 	Depth     int           `xml:"depth,attr"`
+	BusID     string        `xml:"pci_busid,attr"`
+	PCIType   string        `xml:"pci_type,attr"`
 	CacheType int           `xml:"cache_type,attr"`
 	Children  []hwlocObject `xml:"object"`
 }
@@ -158,6 +187,33 @@ func writeHwlocDetail(t *testing.T, archive, file string) {
 		for i := range n {
 			d.Distances = append(d.Distances, vals[i*n:(i+1)*n])
 		}
+	}
+	io, err := exec.Command("lstopo-no-graphics", "--input", root, "--whole-io", "--of", "xml").Output()
+	require.NoError(t, err)
+	var withIO hwlocXML
+	require.NoError(t, xml.Unmarshal(io, &withIO))
+	var walkIO func(o hwlocObject, cpus string)
+	walkIO = func(o hwlocObject, cpus string) {
+		switch o.Type {
+		case "PCIDev", "Bridge":
+			if o.BusID != "" {
+				if d.PCI == nil {
+					d.PCI = map[string]hwlocPCI{}
+				}
+				f := strings.Fields(o.PCIType) // "0200 [14e4:1639] [1028:02d3] 20"
+				require.GreaterOrEqual(t, len(f), 2, o.PCIType)
+				d.PCI[o.BusID] = hwlocPCI{Type: f[0] + " " + strings.Trim(f[1], "[]"), CPUs: cpus}
+			}
+		case "OSDev", "Misc":
+		default:
+			cpus = hwlocSet(t, o.CPUSet).String()
+		}
+		for _, c := range o.Children {
+			walkIO(c, cpus)
+		}
+	}
+	for _, o := range withIO.Objects {
+		walkIO(o, "")
 	}
 	b, err := json.MarshalIndent(d, "", " ")
 	require.NoError(t, err)

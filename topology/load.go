@@ -86,7 +86,7 @@ func load(fsy fs.FS, root string) (*Machine, error) {
 	if !f.exists(cpuDir) {
 		return nil, fmt.Errorf("topology: no %s below %s", cpuDir, where)
 	}
-	m := &Machine{root: root, cpuNode: map[int]int{}}
+	m := &Machine{root: root, fs: fsy, cpuNode: map[int]int{}}
 	cpus := readCPUs(f)
 	if len(cpus) == 0 {
 		return nil, fmt.Errorf("topology: no CPUs listed in %s below %s", cpuDir, where)

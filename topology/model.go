@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"io/fs"
 	"slices"
 	"strconv"
 )
@@ -11,6 +12,7 @@ import (
 // read-only after Load and safe for concurrent use.
 type Machine struct {
 	root     string
+	fs       fs.FS // what root names, for readers that come later (PCIDevices)
 	packages []*Package
 	nodes    []*Node
 	cores    []*Core

@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Placement is a policy for putting workers on CPUs. The zero value is
@@ -10,6 +11,7 @@ import (
 type Placement struct {
 	kind placeKind
 	node int
+	addr string
 }
 
 type placeKind int
@@ -18,6 +20,7 @@ const (
 	compact placeKind = iota
 	spread
 	inNode
+	nearDevice
 )
 
 var (
@@ -33,8 +36,16 @@ var (
 // InNode keeps workers on the NUMA node with OS index id, compact inside it.
 func InNode(id int) Placement { return Placement{kind: inNode, node: id} }
 
+// NearDevice keeps workers on the usable CPUs local to the PCI device at
+// address addr ("0000:3b:00.0", as PCIDevices and lspci -D name it), compact
+// among them: work that feeds a NIC, GPU or NVMe drive runs next to it.
+// Placing with it reads the machine's PCI devices (see PCIDevices).
+func NearDevice(addr string) Placement { return Placement{kind: nearDevice, addr: addr} }
+
 func (p Placement) String() string {
 	switch p.kind {
+	case nearDevice:
+		return "near " + p.addr
 	case spread:
 		return "spread"
 	case inNode:
@@ -84,10 +95,40 @@ func (m *Machine) Order(p Placement, within CPUSet) ([]int, error) {
 			return nil, fmt.Errorf("topology: NUMA node %d has no usable CPU in %s (its CPUs: %s)", p.node, cpus, m.nodes[i].CPUs)
 		}
 		return m.compactOrder(c), nil
+	case nearDevice:
+		d, err := m.pciDevice(p.addr)
+		if err != nil {
+			return nil, err
+		}
+		c := cpus.Intersect(d.CPUs)
+		if c.IsEmpty() {
+			return nil, fmt.Errorf("topology: PCI device %s has no usable CPU in %s (its local usable CPUs: %q)", p.addr, cpus, d.CPUs)
+		}
+		return m.compactOrder(c), nil
 	case compact:
 		return m.compactOrder(cpus), nil
 	}
 	return nil, errors.New("topology: unknown placement")
+}
+
+// pciDevice returns the PCI device at addr, or an error listing the
+// addresses there are.
+func (m *Machine) pciDevice(addr string) (PCIDevice, error) {
+	devs, err := m.PCIDevices()
+	if err != nil {
+		return PCIDevice{}, err
+	}
+	var addrs []string
+	for _, d := range devs {
+		if strings.EqualFold(d.Address, addr) {
+			return d, nil
+		}
+		addrs = append(addrs, d.Address)
+	}
+	if len(addrs) == 0 {
+		return PCIDevice{}, fmt.Errorf("topology: no PCI device %q: this machine lists none in %s", addr, pciDir)
+	}
+	return PCIDevice{}, fmt.Errorf("topology: no PCI device %q; devices are %s (addresses as lspci -D prints them)", addr, strings.Join(addrs, " "))
 }
 
 func (m *Machine) nodeIDs() CPUSet {

@@ -114,3 +114,16 @@ func (f fsys) exists(p string) bool {
 	_, err := fs.Stat(f.fs, rel(p))
 	return err == nil
 }
+
+// names returns the names of the entries of dir, or nil.
+func (f fsys) names(dir string) []string {
+	ents, err := fs.ReadDir(f.fs, rel(dir))
+	if err != nil {
+		return nil
+	}
+	out := make([]string, len(ents))
+	for i, e := range ents {
+		out[i] = e.Name()
+	}
+	return out
+}

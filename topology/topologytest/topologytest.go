@@ -57,8 +57,22 @@ type Spec struct {
 	// shared_cpu_list, as ia64 kernels did.
 	EmptyL3Map bool
 
+	// PCI lists PCI devices, written below sys/devices/pci0000:00 with
+	// their links in sys/bus/pci/devices.
+	PCI []PCIDevice
+
 	NodeMemoryMiB int // memory per node; 0 means 1024
 	HugePages2M   int // 2 MiB huge pages reserved per node
+}
+
+// PCIDevice is a synthetic PCI device.
+type PCIDevice struct {
+	Address         string // "0000:3b:00.0"
+	Vendor, Product string // hex ids, "8086", "1572"
+	Class           string // class, subclass and interface, "020000"
+	// Node is the NUMA node it is attached to; its local CPUs are the
+	// node's. -1 writes numa_node -1 and every CPU as local.
+	Node int
 }
 
 // TwoSockets is 2 packages x 2 NUMA nodes x 4 cores x 2 threads: 32 CPUs,
@@ -100,7 +114,24 @@ func (s Spec) FS() fstest.MapFS {
 		s.writeNodes(w)
 	}
 	s.writeProc(w)
+	s.writePCI(w)
 	return w.files
+}
+
+func (s Spec) writePCI(w *writer) {
+	for _, d := range s.PCI {
+		local := s.set(func(o cpu) bool { return d.Node < 0 || o.node == d.Node })
+		dir := "sys/devices/pci0000:00/" + d.Address
+		w.file(dir+"/vendor", "0x"+d.Vendor)
+		w.file(dir+"/device", "0x"+d.Product)
+		w.file(dir+"/class", "0x"+d.Class)
+		w.file(dir+"/numa_node", strconv.Itoa(d.Node))
+		w.file(dir+"/local_cpulist", listOf(local))
+		w.file(dir+"/local_cpus", mask(local))
+		w.file(dir+"/modalias", fmt.Sprintf("pci:v0000%sd0000%ssv00000000sd00000000bc%ssc%si%s",
+			strings.ToUpper(d.Vendor), strings.ToUpper(d.Product), d.Class[0:2], d.Class[2:4], d.Class[4:6]))
+		w.link("../../../devices/pci0000:00/"+d.Address, "sys/bus/pci/devices/"+d.Address)
+	}
 }
 
 // Write creates the tree below dir (sys/ and proc/), for code that reads
