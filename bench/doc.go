@@ -1,19 +1,17 @@
-// Package bench compares numapool with the Go worker pools people reach for
-// instead of it: errgroup with SetLimit, a hand-written buffered-channel
-// pool, ants, pond and conc, beside a sequential loop and a hand-split loop
-// over the usable CPUs (the ideal).
+// Package bench measures numapool against the ways Go programs run
+// parallel work without it, and against OpenMP in C, on the workloads HPC
+// users run: tiny and medium tasks, unbalanced tasks, stateful tasks with
+// exit results, a numerical workload over one large shared input, an
+// expensive per-worker initialisation reused across calls, a lazy stream,
+// a reduction and a time-stepping loop of many small parallel loops.
 //
-// It is a module of its own so that none of these peers ever enters
-// numapool's dependencies. Everything here is for `go test`: the
-// benchmarks in peers_bench_test.go give the figures (read them as ratios,
-// with benchstat), and the tests check that every contender computes the
-// same results and that no goroutine outlives its pool.
+// It is a module of its own so that none of the peers (errgroup, ants,
+// pond, conc) ever enters numapool's dependencies. Everything here is for
+// `go test`: the benchmarks give the figures (read them as ratios against
+// the baselines of the same run, with benchstat and cmd/benchratio), and
+// the tests check that every case of every workload computes the same
+// checksum as a plain loop and that no goroutine outlives its case.
 //
-// Each contender is a Runner: Map(in, f) maps f over in and returns the
-// results in input order, as numapool.Map does. Runners built on a pool
-// (numapool, chanpool, ants, pond) make it once in the constructor and keep
-// it across calls; those whose API is one pool per batch (errgroup, conc)
-// make it in every Map, as their users do. The task always arrives as a func
-// value that the compiler cannot see through, because that is all a library
-// gets.
+// A workload is a Workload value; each of its Cases is one contender's way
+// to run it, built once and run many times, as a program would.
 package bench
