@@ -93,14 +93,16 @@ func ExampleMachine_Tree() {
 	//       L3 P#-1 0-3
 	//         L2 P#-1 0,2
 	//           L1d P#-1 0,2
-	//             Core P#0 0,2
-	//               PU P#0 0
-	//               PU P#2 2
+	//             L1i P#-1 0,2
+	//               Core P#0 0,2
+	//                 PU P#0 0
+	//                 PU P#2 2
 	//         L2 P#-1 1,3
 	//           L1d P#-1 1,3
-	//             Core P#1 1,3
-	//               PU P#1 1
-	//               PU P#3 3
+	//             L1i P#-1 1,3
+	//               Core P#1 1,3
+	//                 PU P#1 1
+	//                 PU P#3 3
 }
 
 // Each package lists its NUMA nodes and cores; each core its PUs.

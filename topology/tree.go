@@ -16,19 +16,23 @@ const (
 	L3Object       ObjectType = "L3"
 	L2Object       ObjectType = "L2"
 	L1dObject      ObjectType = "L1d"
+	L1iObject      ObjectType = "L1i"
 	CoreObject     ObjectType = "Core"
 	PUObject       ObjectType = "PU"
 )
 
 var objectRank = map[ObjectType]int{
 	MachineObject: 0, PackageObject: 1, NUMANodeObject: 2,
-	L3Object: 3, L2Object: 4, L1dObject: 5, CoreObject: 6, PUObject: 7,
+	L3Object: 3, L2Object: 4, L1dObject: 5, L1iObject: 6, CoreObject: 7, PUObject: 8,
 }
 
 // Object is one node of the machine tree.
 type Object struct {
-	Type     ObjectType
-	OSIndex  int    // -1 for the machine and caches
+	Type ObjectType
+	// LogicalIndex numbers the objects of one type 0, 1, ... in tree order
+	// (depth first, children by first CPU), as hwloc's L# does.
+	LogicalIndex int
+	OSIndex      int    // -1 for the machine and caches
 	CPUs     CPUSet // usable CPUs below this object
 	Memory   uint64 // bytes: the machine's total, or a NUMA node's
 	Size     uint64 // bytes, for caches
@@ -38,10 +42,10 @@ type Object struct {
 
 // Tree returns the machine as a tree, each object under the smallest one
 // whose CPUs contain its own: normally Machine > Package > NUMANode > L3 >
-// L2 > L1d > Core > PU, but a NUMA node that spans packages sits above
-// them. A node with no usable CPUs, or with memory only, sits under its
-// package, or under the machine, and holds nothing. Instruction caches are
-// left out. Children are ordered by first CPU.
+// L2 > L1d > L1i > Core > PU, but a NUMA node that spans packages sits
+// above them. A node with no usable CPUs, or with memory only, sits under
+// its package, or under the machine, and holds nothing. Instruction caches
+// other than L1i are left out. Children are ordered by first CPU.
 func (m *Machine) Tree() *Object {
 	root := &Object{Type: MachineObject, OSIndex: -1, CPUs: m.usable, Memory: m.memTotal}
 	all := m.objects()
@@ -65,7 +69,7 @@ func (m *Machine) Tree() *Object {
 		objs = append(objs, o)
 	}
 	for _, c := range m.caches {
-		if c.Type == InstructionCache || c.Level > 3 {
+		if c.Type == InstructionCache && c.Level != 1 || c.Level > 3 {
 			continue
 		}
 		objs = append(objs, &Object{Type: ObjectType(c.Name()), OSIndex: -1, CPUs: c.CPUs, Size: c.Size})
@@ -107,6 +111,11 @@ func (m *Machine) Tree() *Object {
 		parent.Children = append(parent.Children, o)
 	}
 	sortTree(root)
+	next := map[ObjectType]int{}
+	root.Walk(func(o *Object, _ int) {
+		o.LogicalIndex = next[o.Type]
+		next[o.Type]++
+	})
 	return root
 }
 

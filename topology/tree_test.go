@@ -26,7 +26,7 @@ func TestTree(t *testing.T) {
 	count := map[topology.ObjectType]int{}
 	root.Walk(func(o *topology.Object, _ int) { count[o.Type]++ })
 	assert.Equal(t, map[topology.ObjectType]int{
-		"Machine": 1, "Package": 2, "NUMANode": 4, "L3": 4, "L2": 16, "L1d": 16, "Core": 16, "PU": 32,
+		"Machine": 1, "Package": 2, "NUMANode": 4, "L3": 4, "L2": 16, "L1d": 16, "L1i": 16, "Core": 16, "PU": 32,
 	}, count)
 	lines := outline(root)
 	assert.Equal(t, []string{
@@ -36,11 +36,24 @@ func TestTree(t *testing.T) {
 		"   L3#-1 0-3,16-19",
 		"    L2#-1 0,16",
 		"     L1d#-1 0,16",
-		"      Core#0 0,16",
-		"       PU#0 0",
-		"       PU#16 16",
+		"      L1i#-1 0,16",
+		"       Core#0 0,16",
+		"        PU#0 0",
+		"        PU#16 16",
 		"    L2#-1 1,17",
-	}, lines[:10])
+	}, lines[:11])
+	// Logical indexes count each type in tree order, as hwloc's L# does.
+	var pus, cores []int
+	root.Walk(func(o *topology.Object, _ int) {
+		switch o.Type {
+		case topology.PUObject:
+			pus = append(pus, o.LogicalIndex, o.OSIndex)
+		case topology.CoreObject:
+			cores = append(cores, o.LogicalIndex)
+		}
+	})
+	assert.Equal(t, []int{0, 0, 1, 16, 2, 1, 3, 17}, pus[:8], "L#, P# pairs")
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, cores)
 	assert.Equal(t, " Package#1 8-15,24-31", lines[1+1+(len(lines)-2)/2])
 	assert.Equal(t, uint64(4<<30), root.Memory)
 	assert.Equal(t, uint64(1<<30), root.Children[0].Children[0].Memory)
