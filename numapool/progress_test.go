@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vbauerster/mpb/v8"
+	"go.uber.org/goleak"
 )
 
 // lockedBuffer is an output that several goroutines may write.
@@ -428,6 +429,29 @@ func TestProgressEmpty(t *testing.T) {
 			} else {
 				assert.Equal(t, []string{"none: 0/0 100% | 0.0s | 0.0/s | done"}, plainLines(t, out.String()))
 			}
+		})
+	}
+}
+
+// No goroutine of the display (drawer, mpb container, bars) outlives the
+// call that ended its last bar.
+func TestProgressNoGoroutineLeft(t *testing.T) {
+	for _, term := range []bool{false, true} {
+		t.Run(fmt.Sprint("term=", term), func(t *testing.T) {
+			p := newPool(t, Workers(2), Daemon(false))
+			showOn(p, term)
+			before := goleak.IgnoreCurrent() // the pool's workers
+			_, err := MapFunc(p, slices.Collect(countTo(4)), func(_ *Worker, x int) (int, error) {
+				q, err := New(Workers(1))
+				if err != nil {
+					return 0, err
+				}
+				defer q.Close()
+				_, err = Map(q, slices.Collect(countTo(10)), square, ProgressBar())
+				return x, err
+			}, ChunkSize(1), ProgressBar())
+			require.NoError(t, err)
+			goleak.VerifyNone(t, before)
 		})
 	}
 }
