@@ -71,36 +71,43 @@ func BenchmarkMedium(b *testing.B) {
 			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/task")
 		})
 	})
-	b.Run("local-1rank-2workers", func(b *testing.B) {
-		var p *numapool.Pool
-		if c.Rank() == 0 {
-			var err error
-			if p, err = numapool.New(numapool.CPUIDs(0, 1)); err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
+	// Each iteration runs the local call and the distributed one back to
+	// back, so that both see the same load on a shared machine; the ratio
+	// of their sums is the figure.
+	var local *numapool.Pool
+	if c.Rank() == 0 {
+		var err error
+		if local, err = numapool.New(numapool.CPUIDs(0, 1)); err != nil {
+			b.Fatal(err)
 		}
-		b.ResetTimer()
-		onRank0(b, c, func() {
-			for range b.N {
-				if _, err := numapool.Map(p, in, medium); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	})
+		defer local.Close()
+	}
+	// The local call takes numapool's default chunks (4 per worker) against
+	// guided chunks, and chunks of 64 against chunks of 64.
 	for _, tc := range []struct {
-		name string
-		opts []Option
+		name  string
+		opts  []Option
+		local []numapool.CallOption
 	}{
-		{"mpi-2ranks-1worker-guided", nil},
-		{"mpi-2ranks-1worker-chunk64", []Option{ChunkSize(64)}},
+		{"guided", nil, nil},
+		{"guided-prefetch3", []Option{Prefetch(3)}, nil},
+		{"chunk64", []Option{ChunkSize(64)}, []numapool.CallOption{numapool.ChunkSize(64)}},
+		{"chunk64-prefetch3", []Option{ChunkSize(64), Prefetch(3)}, []numapool.CallOption{numapool.ChunkSize(64)}},
 	} {
-		b.Run(tc.name, func(b *testing.B) {
+		b.Run("mpi-2ranks-1worker-vs-local-1rank-2workers/"+tc.name, func(b *testing.B) {
 			p := rankPool(b, c)
 			var st Stats
+			var tLocal, tMPI time.Duration
+			share := 0
 			b.ResetTimer()
 			for range b.N {
+				t0 := time.Now()
+				onRank0(b, c, func() {
+					if _, err := numapool.Map(local, in, medium, tc.local...); err != nil {
+						b.Fatal(err)
+					}
+				})
+				t1 := time.Now()
 				var mine []int
 				if c.Rank() == 0 {
 					mine = in
@@ -108,10 +115,17 @@ func BenchmarkMedium(b *testing.B) {
 				if _, err := Map(c, p, mine, medium, append(tc.opts, WithStats(&st))...); err != nil {
 					b.Fatal(err)
 				}
+				tLocal, tMPI = tLocal+t1.Sub(t0), tMPI+time.Since(t1)
+				if c.Rank() == 0 {
+					share += st.TasksPerRank[1]
+				}
 			}
 			if c.Rank() == 0 {
+				b.ReportMetric(float64(tLocal.Nanoseconds())/float64(b.N), "local-ns/op")
+				b.ReportMetric(float64(tMPI.Nanoseconds())/float64(b.N), "mpi-ns/op")
+				b.ReportMetric(float64(tMPI)/float64(tLocal), "mpi/local")
+				b.ReportMetric(float64(share)/float64(b.N*n), "rank1-share")
 				b.ReportMetric(float64(st.Chunks), "chunks")
-				b.ReportMetric(float64(st.TasksPerRank[1])/float64(n), "rank1-share")
 			}
 		})
 	}

@@ -269,9 +269,10 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		if err := haltUnsent(); err != nil {
 			return err
 		}
-		// Answer what has come, but at most one message per rank before
-		// running a chunk here: busy ranks must not starve rank 0's pool.
-		for range t.size - 1 {
+		// Answer what has come before running a chunk here, but no more
+		// than can be in flight (Prefetch per rank): a stream of answers
+		// from busy ranks must not starve rank 0's own pool.
+		for range (t.size - 1) * j.cfg.prefetch {
 			from, m, ok, err := t.poll(-1, tagUp)
 			if err != nil {
 				return err

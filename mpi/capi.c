@@ -131,9 +131,16 @@ int npmpi_take(npmpi_req *r, int off, void *dst, int n) {
 	return MPI_SUCCESS;
 }
 
+// Open MPI's MPI_Iprobe looks for a match first and only then makes
+// progress, which can bring in the message it looked for: a miss is asked
+// again once, so that a message that has arrived is found now and not at the
+// next probe, which for rank 0 comes after a whole chunk of its own.
 int npmpi_iprobe(int source, int tag, int *found, int *from, int *count) {
 	MPI_Status st;
 	int rc = MPI_Iprobe(source, tag, MPI_COMM_WORLD, found, &st);
+	if (rc == MPI_SUCCESS && !*found) {
+		rc = MPI_Iprobe(source, tag, MPI_COMM_WORLD, found, &st);
+	}
 	if (rc != MPI_SUCCESS || !*found) {
 		return rc;
 	}

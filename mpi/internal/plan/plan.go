@@ -38,7 +38,7 @@ const Guided = 4
 
 // New returns the plan for n tasks over ranks ranks. chunk > 0 fixes the
 // chunk size; chunk == 0 asks for guided sizes that shrink to a minimum of
-// ceil(n / (8 x Guided x ranks)). Either way the sequence of chunks depends
+// ceil(n / (32 x Guided x ranks)), 1/128 of a rank's share. Either way the sequence of chunks depends
 // only on n, chunk and ranks, never on timing.
 func New(n, chunk, ranks int) (*Plan, error) {
 	if n < 0 {
@@ -57,7 +57,7 @@ func New(n, chunk, ranks int) (*Plan, error) {
 		given:    make([]int, ranks),
 		tasks:    make([]int, ranks),
 	}
-	p.min = max(1, ceilDiv(n, 8*Guided*ranks))
+	p.min = max(1, ceilDiv(n, 32*Guided*ranks))
 	return p, nil
 }
 

@@ -112,8 +112,8 @@ func TestGuidedSizes(t *testing.T) {
 	}
 	chunks, _ := drain(t, p, 2, 1, firstBusy)
 	covers(t, chunks, 1000)
-	// remaining/8, at least ceil(1000/64) = 16.
-	wantSizes := []int{125, 110, 96, 84, 74, 64, 56, 49, 43, 38, 33, 29, 25, 22, 19, 17, 16, 16, 16, 16, 16, 16, 16, 4}
+	// remaining/8, at least ceil(1000/256) = 4.
+	wantSizes := []int{125, 110, 96, 84, 74, 64, 56, 49, 43, 38, 33, 29, 25, 22, 19, 17, 15, 13, 11, 10, 9, 8, 7, 6, 5, 4, 4, 4, 4, 4, 4, 4, 4}
 	var sizes []int
 	for _, c := range chunks {
 		sizes = append(sizes, c[1]-c[0])
