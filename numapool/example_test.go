@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/numapool/numapool/csrc"
 	"github.com/numapool/numapool/numapool"
 	"github.com/numapool/numapool/shm"
 	"github.com/numapool/numapool/topology"
@@ -417,7 +416,9 @@ func ExampleCPUIDs() {
 	}
 	defer p.Close()
 
-	cpus, err := numapool.Map(p, count(20), func(int) int { return csrc.CurrentCPU() })
+	cpus, err := numapool.MapFunc(p, count(20), func(w *numapool.Worker, _ int) (int, error) {
+		return w.CPU(), nil // the CPU the worker's thread runs on now
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -431,7 +432,7 @@ func ExampleCPUIDs() {
 // A CPU id the process cannot use is an error that says why and lists the
 // usable CPUs.
 func ExampleCPUIDs_invalid() {
-	_, err := numapool.New(numapool.CPUIDs(topology.MaxCPUs-1))
+	_, err := numapool.New(numapool.CPUIDs(topology.MaxCPUs - 1))
 	var cpuErr *topology.CPUError
 	if errors.As(err, &cpuErr) {
 		fmt.Println(cpuErr.CPU, cpuErr.Problem == topology.NotOnMachine, cpuErr.Usable.Equal(mustUsable()))
