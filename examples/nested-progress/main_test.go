@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,11 +96,16 @@ func TestTerminal(t *testing.T) {
 	require.NoError(t, err)
 	socket := fmt.Sprintf("numapool-nested-progress-%d", os.Getpid())
 	tm := func(args ...string) *exec.Cmd {
-		return exec.Command(tmux, append([]string{"-L", socket, "-f", "/dev/null"}, args...)...)
+		cmd := exec.Command(tmux, append([]string{"-L", socket, "-f", "/dev/null"}, args...)...)
+		// A server of its own even when the tests run inside tmux.
+		cmd.Env = slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "TMUX=") })
+		return cmd
 	}
-	shell := fmt.Sprintf("%s=1 '%s' -inputs %d -size %d -workers 2 -delay 1ms -keep; echo \"exit status $?\"; exec cat",
-		runAsMain, exe, inputs, size)
-	out, err := tm("new-session", "-d", "-x", "120", "-y", "40", "-s", "np", shell).CombinedOutput()
+	// The program, then its exit status; cat keeps the pane open until
+	// the server is killed. /bin/sh, whatever the user's shell.
+	script := fmt.Sprintf("%s=1 \"$0\" -inputs %d -size %d -workers 2 -delay 1ms -keep; echo \"exit status $?\"; exec cat",
+		runAsMain, inputs, size)
+	out, err := tm("new-session", "-d", "-x", "120", "-y", "40", "-s", "np", "/bin/sh", "-c", script, exe).CombinedOutput()
 	require.NoError(t, err, "starting tmux: %s", out)
 	t.Cleanup(func() { _ = tm("kill-server").Run() })
 
