@@ -1,10 +1,18 @@
 // Command topology prints the machine as the topology package sees it: an
-// lstopo-like tree (objects, OS indexes, cache sizes, memory per node), the
-// CPUs this process may use, and the NUMA distance matrix.
+// lstopo-like tree with logical (L#) and OS (P#) indexes, cache sizes and
+// memory per node, then the CPUs and memory nodes this process may use, its
+// CPU limit, the PCI devices and the CPUs local to each, and the NUMA
+// distance matrix.
 //
 //	go run ./examples/topology              # this machine
 //	go run ./examples/topology -root DIR    # a recorded sysfs/procfs tree
 //	go run ./examples/topology -json        # one JSON object
+//	go run ./examples/topology -bridges     # PCI bridges too
+//
+// Identical siblings below a NUMA node print once, counted ("8 x L2 ...
+// + Core"), and a chain of single children prints on one line joined by
+// " + ", as lstopo does, so a 64-core machine takes about as many lines as
+// lstopo's.
 //
 // The JSON object holds the keys of the topology corpus' expected files
 // (packages, numa_nodes, cores, pus, pu_os_indexes, pus_by_node,
@@ -18,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/numapool/numapool/topology"
@@ -30,7 +39,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	root := fs.String("root", "/", "folder holding the machine's sys/ and proc/")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the tree")
+	bridges := fs.Bool("bridges", false, "list PCI bridges too")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "topology: unexpected argument %q; give the folder with -root\n", fs.Arg(0))
 		return 2
 	}
 	m, err := topology.Load(*root)
@@ -38,34 +52,45 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	devs, err := m.PCIDevices()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(report(m)); err != nil {
+		if err := enc.Encode(report(m, devs)); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
 		return 0
 	}
-	printTree(stdout, m)
+	printMachine(stdout, m, devs, *bridges)
 	return 0
 }
 
-// printTree writes the tree, then the usable CPUs and the distances.
-func printTree(w io.Writer, m *topology.Machine) {
+// printMachine writes the tree, then the usable CPUs and nodes, the CPU
+// limit, the PCI devices and the distances.
+func printMachine(w io.Writer, m *topology.Machine, devs []topology.PCIDevice, bridges bool) {
 	if info := m.CPUInfo(); info != nil {
 		fmt.Fprintf(w, "CPU: %s (%s, family %d model %d stepping %d)\n", info.Brand, info.Vendor, info.Family, info.Model, info.Stepping)
 		if len(info.Features) > 0 {
 			fmt.Fprintf(w, "Features: %s\n", strings.Join(info.Features, " "))
 		}
 	}
-	m.Tree().Walk(func(o *topology.Object, depth int) {
-		fmt.Fprintf(w, "%s%s\n", strings.Repeat("  ", depth), label(o))
-	})
+	printTree(w, m.Tree())
 	fmt.Fprintln(w)
-	s := counts(m)
-	fmt.Fprintf(w, "Counts: %d packages, %d NUMA nodes, %d cores, %d PUs\n", s.Packages, s.NUMANodes, s.Cores, s.PUs)
+	c := counts(m)
+	fmt.Fprintf(w, "Counts: %d packages, %d NUMA nodes, %d cores, %d PUs\n", c.Packages, c.NUMANodes, c.Cores, c.PUs)
 	fmt.Fprintf(w, "Usable CPUs: %s (%d of %d online; present %s)\n", m.Usable(), m.Usable().Len(), m.Online().Len(), m.Present())
+	fmt.Fprintf(w, "Usable memory nodes: %s (%s)\n", usableNodes(m), size(m.Memory()))
+	if limit, ok := m.CPULimit(); ok {
+		fmt.Fprintf(w, "CPU limit: %s CPUs of time per period (cgroup); Go's GOMAXPROCS follows it\n", strconv.FormatFloat(limit, 'f', -1, 64))
+	} else {
+		fmt.Fprintln(w, "CPU limit: none")
+	}
+	printPCI(w, devs, bridges)
 	ids, matrix := m.Distances()
 	fmt.Fprintln(w, "NUMA distances:")
 	fmt.Fprintf(w, "%6s", "")
@@ -82,48 +107,57 @@ func printTree(w io.Writer, m *topology.Machine) {
 	}
 }
 
-// label is one line of the tree, lstopo style with OS indexes (P#).
-func label(o *topology.Object) string {
-	switch o.Type {
-	case topology.MachineObject:
-		return fmt.Sprintf("Machine (%s total)", size(o.Memory))
-	case topology.NUMANodeObject:
-		l := fmt.Sprintf("NUMANode P#%d (%s)", o.OSIndex, size(o.Memory))
-		if o.Node.MemoryOnly {
-			l += " memory only"
-			if !o.CPUs.IsEmpty() {
-				l += ", near CPUs " + o.CPUs.String()
-			}
-		}
-		for _, h := range o.Node.HugePages {
-			if h.Total > 0 {
-				l += fmt.Sprintf(" %d x %s huge pages (%d free)", h.Total, size(h.Size), h.Free)
-			}
-		}
-		if o.CPUs.IsEmpty() {
-			l += " no usable CPU"
-		}
-		return l
-	case topology.L3Object, topology.L2Object, topology.L1dObject:
-		return fmt.Sprintf("%s (%s)", o.Type, size(o.Size))
-	case topology.PackageObject:
-		if o.CPUs.IsEmpty() {
-			return fmt.Sprintf("Package P#%d no usable CPU", o.OSIndex)
-		}
+// usableNodes returns the OS indexes of the nodes the process may use.
+func usableNodes(m *topology.Machine) topology.CPUSet {
+	var s topology.CPUSet
+	for _, n := range m.Nodes() {
+		s = s.Add(n.OSIndex)
 	}
-	return fmt.Sprintf("%s P#%d", o.Type, o.OSIndex)
+	return s
 }
 
-// size prints bytes as lstopo does: in the largest binary unit (KB = 1024
-// bytes) that still shows at least 10 of it, rounded to the nearest unit.
-func size(b uint64) string {
-	switch {
-	case b >= 10<<30:
-		return fmt.Sprintf("%dGB", (b+1<<29)>>30)
-	case b >= 10<<20:
-		return fmt.Sprintf("%dMB", (b+1<<19)>>20)
-	case b >= 10<<10:
-		return fmt.Sprintf("%dKB", (b+1<<9)>>10)
+// printPCI lists the PCI devices, bridges (class 06) only when asked.
+func printPCI(w io.Writer, devs []topology.PCIDevice, bridges bool) {
+	hidden := 0
+	var lines []string
+	for _, d := range devs {
+		if !bridges && strings.HasPrefix(d.ClassID, "06") {
+			hidden++
+			continue
+		}
+		lines = append(lines, pciLine(d))
 	}
-	return fmt.Sprintf("%dB", b)
+	switch {
+	case len(devs) == 0:
+		fmt.Fprintln(w, "PCI devices: none listed")
+		return
+	case hidden > 0:
+		fmt.Fprintf(w, "PCI devices (%d bridges not shown; -bridges shows them):\n", hidden)
+	default:
+		fmt.Fprintln(w, "PCI devices:")
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+}
+
+// pciLine is one device: address, class, names (or ids), node and CPUs.
+func pciLine(d topology.PCIDevice) string {
+	class := d.Class
+	if class == "" {
+		class = "class " + d.ClassID
+	}
+	name := strings.TrimSpace(d.Vendor + " " + d.Product)
+	if d.Product == "" {
+		name = strings.TrimSpace(fmt.Sprintf("%s [%s:%s]", d.Vendor, d.VendorID, d.ProductID))
+	}
+	where := "no NUMA node"
+	if d.Node >= 0 {
+		where = fmt.Sprintf("NUMANode P#%d", d.Node)
+	}
+	cpus := d.CPUs.String()
+	if cpus == "" {
+		cpus = "none usable"
+	}
+	return fmt.Sprintf("%s %s: %s (%s, CPUs %s)", d.Address, class, name, where, cpus)
 }

@@ -44,16 +44,24 @@ func counts(m *topology.Machine) Counts {
 // Report is the JSON form: the corpus keys (Counts) and more.
 type Report struct {
 	Counts
-	Root      string               `json:"root"`
-	Usable    topology.CPUSet      `json:"usable"`
-	Online    topology.CPUSet      `json:"online"`
-	Present   topology.CPUSet      `json:"present"`
-	Memory    uint64               `json:"memory_bytes"`
-	Nodes     []NodeReport         `json:"nodes"`
-	Caches    []CacheReport        `json:"caches"`
-	Distances DistanceReport       `json:"distances"`
-	HugePages []topology.HugePages `json:"huge_pages"`
-	CPU       *topology.CPUInfo    `json:"cpu,omitempty"`
+	Root   string          `json:"root"`
+	Usable topology.CPUSet `json:"usable"`
+	// UsableNodes are the NUMA nodes the process may allocate from.
+	UsableNodes topology.CPUSet `json:"usable_nodes"`
+	// CPULimit is the cgroup's CPU bandwidth limit in CPUs; null if none.
+	CPULimit *float64 `json:"cpu_limit"`
+	// PackageList lists every package, even two that share an OS index
+	// (pus_by_package, keyed by OS index, merges those).
+	PackageList []PackageReport      `json:"package_list"`
+	PCI         []topology.PCIDevice `json:"pci_devices"`
+	Online      topology.CPUSet      `json:"online"`
+	Present     topology.CPUSet      `json:"present"`
+	Memory      uint64               `json:"memory_bytes"`
+	Nodes       []NodeReport         `json:"nodes"`
+	Caches      []CacheReport        `json:"caches"`
+	Distances   DistanceReport       `json:"distances"`
+	HugePages   []topology.HugePages `json:"huge_pages"`
+	CPU         *topology.CPUInfo    `json:"cpu,omitempty"`
 }
 
 // NodeReport is one NUMA node.
@@ -63,6 +71,13 @@ type NodeReport struct {
 	Memory     uint64               `json:"memory_bytes"`
 	MemoryOnly bool                 `json:"memory_only"`
 	HugePages  []topology.HugePages `json:"huge_pages"`
+}
+
+// PackageReport is one package.
+type PackageReport struct {
+	OSIndex int             `json:"os_index"`
+	CPUs    topology.CPUSet `json:"cpus"`
+	Nodes   []int           `json:"nodes"`
 }
 
 // CacheReport is one cache.
@@ -78,18 +93,21 @@ type DistanceReport struct {
 	Matrix [][]int `json:"matrix"`
 }
 
-func report(m *topology.Machine) Report {
+func report(m *topology.Machine, devs []topology.PCIDevice) Report {
 	r := Report{
-		Counts:    counts(m),
-		Root:      m.Root(),
-		Usable:    m.Usable(),
-		Online:    m.Online(),
-		Present:   m.Present(),
-		Memory:    m.Memory(),
-		HugePages: m.HugePages(),
-		CPU:       m.CPUInfo(),
-		Nodes:     []NodeReport{},
-		Caches:    []CacheReport{},
+		UsableNodes: usableNodes(m),
+		PackageList: []PackageReport{},
+		PCI:         devs,
+		Counts:      counts(m),
+		Root:        m.Root(),
+		Usable:      m.Usable(),
+		Online:      m.Online(),
+		Present:     m.Present(),
+		Memory:      m.Memory(),
+		HugePages:   m.HugePages(),
+		CPU:         m.CPUInfo(),
+		Nodes:       []NodeReport{},
+		Caches:      []CacheReport{},
 	}
 	for _, n := range m.Nodes() {
 		r.Nodes = append(r.Nodes, NodeReport{n.OSIndex, n.CPUs, n.Memory, n.MemoryOnly, n.HugePages})
@@ -98,5 +116,18 @@ func report(m *topology.Machine) Report {
 		r.Caches = append(r.Caches, CacheReport{c.Name(), c.Size, c.CPUs})
 	}
 	r.Distances.Nodes, r.Distances.Matrix = m.Distances()
+	if limit, ok := m.CPULimit(); ok {
+		r.CPULimit = &limit
+	}
+	if r.PCI == nil {
+		r.PCI = []topology.PCIDevice{}
+	}
+	for _, p := range m.Packages() {
+		pr := PackageReport{OSIndex: p.OSIndex, CPUs: p.CPUs, Nodes: []int{}}
+		for _, n := range p.Nodes {
+			pr.Nodes = append(pr.Nodes, n.OSIndex)
+		}
+		r.PackageList = append(r.PackageList, pr)
+	}
 	return r
 }
