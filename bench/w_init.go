@@ -53,7 +53,7 @@ func (ws *Workspace) task(x int) uint64 {
 // a sync.Pool, Go's own answer, which builds a new one whenever the
 // garbage collector has emptied it.
 var Init = &Workload{
-	Name: "Init", Full: 2000, Quick: 2000, Test: 32,
+	Name: "Init", Full: 2000, Quick: 1000, Test: 32,
 	Tasks: func(n int) int { return n },
 	Want: func(n int) uint64 {
 		ws := NewWorkspace()

@@ -9,7 +9,7 @@ const MediumRounds = 10_000
 // hand-over costs vanish beside the work, so every contender should come
 // close to the hand split; chunking must not cost balance.
 var Medium = &Workload{
-	Name: "Medium", Full: 20_000, Quick: 2000, Test: 16,
+	Name: "Medium", Full: 20_000, Quick: 1000, Test: 16,
 	Tasks: func(n int) int { return n },
 	Want: func(n int) uint64 {
 		var h uint64

@@ -18,7 +18,7 @@ const filterTile = 48
 // (off-heap, huge pages where the kernel gives them), made once per
 // contender and shared by reference, never copied.
 var Numerical = &Workload{
-	Name: "Numerical", Full: 8192, Quick: 1024, Test: 8,
+	Name: "Numerical", Full: 8192, Quick: 512, Test: 8,
 	Tasks: func(n int) int { return n },
 	Want: func(n int) uint64 {
 		img := make([]float32, ImageSide*ImageSide)

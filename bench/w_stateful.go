@@ -51,7 +51,7 @@ func (h *Histogram) sum() uint64 {
 // from the exit function; pools without per-worker state take a histogram
 // from a free list of one per worker (a buffered channel) for each task.
 var Stateful = &Workload{
-	Name: "Stateful", Full: 20_000, Quick: 4000, Test: 24,
+	Name: "Stateful", Full: 20_000, Quick: 2000, Test: 24,
 	Tasks: func(n int) int { return n },
 	Want: func(n int) uint64 {
 		var h Histogram

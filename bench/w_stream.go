@@ -34,7 +34,7 @@ func streamSeq(n int) iter.Seq[int] {
 // their blocking submit (see each Peer). The hand split and conc's iter
 // need the whole input up front, so they have no case here.
 var Stream = &Workload{
-	Name: "Stream", Full: 50_000, Quick: 10_000, Test: 100,
+	Name: "Stream", Full: 50_000, Quick: 5000, Test: 100,
 	Tasks: func(n int) int { return n },
 	Want: func(n int) uint64 {
 		var s uint64

@@ -62,7 +62,7 @@ const timestepLoop = TimestepCells - 2
 // goroutines per step; every peer gets one task per chunk of numapool's
 // default size per step.
 var Timestep = &Workload{
-	Name: "Timestep", Full: 400, Quick: 100, Test: 3,
+	Name: "Timestep", Full: 400, Quick: 50, Test: 3,
 	Tasks: func(n int) int { return n },
 	Want: func(n int) uint64 {
 		r := newRod()

@@ -4,7 +4,7 @@ package bench
 // than any hand-over between goroutines, so only per-task and per-call
 // costs show.
 var Tiny = &Workload{
-	Name: "Tiny", Full: 1_000_000, Quick: 1_000_000, Test: 1000,
+	Name: "Tiny", Full: 1_000_000, Quick: 100_000, Test: 1000,
 	Tasks: func(n int) int { return n },
 	Want: func(n int) uint64 {
 		var h uint64

@@ -14,7 +14,7 @@ func UnbalancedRounds(i, n int) int { return 1 + 2*UnbalancedMeanRounds*i/n }
 // most of the work; numapool's chunks are taken dynamically, and
 // numapool-chunk1 takes one task at a time, as OpenMP's schedule(dynamic,1).
 var Unbalanced = &Workload{
-	Name: "Unbalanced", Full: 20_000, Quick: 2000, Test: 16,
+	Name: "Unbalanced", Full: 20_000, Quick: 1000, Test: 16,
 	Tasks: func(n int) int { return n },
 	Want: func(n int) uint64 {
 		var h uint64
