@@ -125,7 +125,7 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 		mk(Plan{})
 		return nil
 	}
-	pl, err := chunking(&cc, n, p.n)
+	pl, err := chunking(&cc, n, p.n, false)
 	if err != nil {
 		return err
 	}

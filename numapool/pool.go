@@ -468,6 +468,30 @@ func (p *Pool) notify() {
 	}
 }
 
+// notifyOne is notify for one new chunk: it wakes at most one parked
+// worker, since one is all the chunk needs. A wake-up costs the notifier a
+// system call (futex) or a scheduler hand-off (channel), so a feeder that
+// wakes every parked worker per chunk spends more on wake-ups than on the
+// chunk when tasks are small.
+func (p *Pool) notifyOne() {
+	p.workGen.Add(1)
+	if p.idle.Load() == 0 {
+		return
+	}
+	if p.futex {
+		p.wakeSeq.Add(1)
+		csrc.FutexWake(&p.wakeSeq, 1)
+		return
+	}
+	for i := range p.slots {
+		if w := p.slots[i].Load(); w != nil && w.parked.CompareAndSwap(true, false) {
+			p.idle.Add(-1)
+			w.wake <- struct{}{}
+			return
+		}
+	}
+}
+
 // currentWorker returns the worker whose thread is the calling thread, or
 // nil. Worker goroutines are locked to their threads, so no other goroutine
 // ever runs on one: the thread id identifies the worker. Cost: one gettid.

@@ -223,7 +223,11 @@ func (d *driver[A, R]) submit(c *chunk[A, R]) bool {
 	} else {
 		j.queue.pushWait(c)
 	}
-	j.pool.notify()
+	if j.byWorker != nil {
+		j.pool.notify() // the chunk's own worker may be any of the parked ones
+	} else {
+		j.pool.notifyOne()
+	}
 	for {
 		if !d.collect() {
 			return false
