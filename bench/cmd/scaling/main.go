@@ -1,7 +1,9 @@
 // Command scaling runs the Medium and Unbalanced workloads on numapool
 // pools of 1, 2, 4, ... workers up to the usable CPUs, pinned and unpinned,
 // and prints each one's median time, speed-up over the plain sequential
-// loop of the same run and efficiency (speed-up per worker).
+// loop of the same run and efficiency (speed-up per worker). The timed
+// runs go round all points in turn, so that the load of a shared machine
+// weighs on every point alike.
 //
 //	scaling [-short] [-reps 5] [-max N]
 //
@@ -79,11 +81,7 @@ func run(out io.Writer, c config) error {
 			n = w.wl.Quick
 		}
 		want := w.wl.Want(n)
-		seq, err := timeRuns(w.wl.Cases(n, 1)[0].New, want, c.reps)
-		if err != nil {
-			return fmt.Errorf("%s seq: %w", w.wl.Name, err)
-		}
-		fmt.Fprintf(out, "%-11s %-8s %7s %12v %9.2f %10s\n", w.wl.Name, "-", "seq", seq.Round(time.Microsecond), 1.0, "-")
+		points := []point{{name: "seq", mode: "-", mk: w.wl.Cases(n, 1)[0].New}}
 		for _, pinned := range []bool{true, false} {
 			for _, workers := range counts(c.max) {
 				opts := []numapool.Option{numapool.Workers(workers)}
@@ -92,43 +90,75 @@ func run(out io.Writer, c config) error {
 					opts = append(opts, numapool.Unpinned())
 					mode = "unpinned"
 				}
-				d, err := timeRuns(func() (bench.Instance, error) {
-					return bench.SpinScaling(n, func(i int) int { return w.rounds(i, n) }, opts...)
-				}, want, c.reps)
-				if err != nil {
-					return fmt.Errorf("%s %s %d workers: %w", w.wl.Name, mode, workers, err)
-				}
-				speedup := float64(seq) / float64(d)
-				fmt.Fprintf(out, "%-11s %-8s %7d %12v %9.2f %10.2f\n", w.wl.Name, mode, workers,
-					d.Round(time.Microsecond), speedup, speedup/float64(workers))
+				points = append(points, point{name: fmt.Sprint(workers), mode: mode, workers: workers,
+					mk: func() (bench.Instance, error) {
+						return bench.SpinScaling(n, func(i int) int { return w.rounds(i, n) }, opts...)
+					}})
 			}
+		}
+		if err := timeRounds(points, want, c.reps); err != nil {
+			return fmt.Errorf("%s: %w", w.wl.Name, err)
+		}
+		seq := points[0].median
+		for _, p := range points {
+			speedup := float64(seq) / float64(p.median)
+			eff := "-"
+			if p.workers > 0 {
+				eff = fmt.Sprintf("%.2f", speedup/float64(p.workers))
+			}
+			fmt.Fprintf(out, "%-11s %-8s %7s %12v %9.2f %10s\n", w.wl.Name, p.mode, p.name,
+				p.median.Round(time.Microsecond), speedup, eff)
 		}
 	}
 	return nil
 }
 
-// timeRuns makes an instance, runs it once to warm up and check it, then
-// reps times, and returns the median.
-func timeRuns(mk func() (bench.Instance, error), want uint64, reps int) (d time.Duration, err error) {
-	in, err := mk()
-	if err != nil {
-		return 0, err
-	}
-	defer func() { err = errors.Join(err, in.Close()) }()
-	if err := in.Run(); err != nil {
-		return 0, err
-	}
-	if got := in.Sum(); got != want {
-		return 0, fmt.Errorf("checksum %#x, the plain loop gives %#x", got, want)
-	}
-	ds := make([]time.Duration, reps)
-	for i := range ds {
-		start := time.Now()
-		if err := in.Run(); err != nil {
-			return 0, err
+// A point is one row of the table: a way to run the workload and its
+// median time.
+type point struct {
+	name, mode string
+	workers    int // 0 for seq
+	mk         func() (bench.Instance, error)
+	median     time.Duration
+}
+
+// timeRounds makes every point's instance and runs each once to warm up
+// and check it, then times reps rounds, each running every point once in
+// turn, so that the machine's load drifts over all points alike; each
+// point gets its median.
+func timeRounds(points []point, want uint64, reps int) (err error) {
+	ins := make([]bench.Instance, 0, len(points))
+	defer func() {
+		for _, in := range ins {
+			err = errors.Join(err, in.Close())
 		}
-		ds[i] = time.Since(start)
+	}()
+	for _, p := range points {
+		in, err := p.mk()
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", p.mode, p.name, err)
+		}
+		ins = append(ins, in)
+		if err := in.Run(); err != nil {
+			return fmt.Errorf("%s %s: %w", p.mode, p.name, err)
+		}
+		if got := in.Sum(); got != want {
+			return fmt.Errorf("%s %s: checksum %#x, the plain loop gives %#x", p.mode, p.name, got, want)
+		}
 	}
-	slices.Sort(ds)
-	return ds[reps/2], nil
+	ds := make([][]time.Duration, len(points))
+	for range reps {
+		for i, in := range ins {
+			start := time.Now()
+			if err := in.Run(); err != nil {
+				return err
+			}
+			ds[i] = append(ds[i], time.Since(start))
+		}
+	}
+	for i := range points {
+		slices.Sort(ds[i])
+		points[i].median = ds[i][reps/2]
+	}
+	return nil
 }
