@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // progressTasks is the size of the calls that measure the bar's cost: a
@@ -48,8 +50,8 @@ func BenchmarkProgressMap(b *testing.B) {
 // BenchmarkProgressOverhead runs the same Map without and with a bar in
 // turn on one pool, alternating which goes first, so both see the same
 // machine state, and reports the ratio of their summed times (on/off) and
-// the median ratio of a pair (median-on/off): the number, at most
-// 1.05.
+// the median ratio of a pair (median-on/off), and the ratio of the CPU time
+// the process used (cpu-on/off): the number is at most 1.05.
 func BenchmarkProgressOverhead(b *testing.B) {
 	in := make([]int, progressTasks)
 	for _, term := range []bool{false, true} {
@@ -64,28 +66,28 @@ func BenchmarkProgressOverhead(b *testing.B) {
 			}
 			defer p.Close()
 			p.display = &display{out: io.Discard, isTerm: func() bool { return term }}
-			var off, on time.Duration
+			var off, on, offCPU, onCPU time.Duration
 			var ratios []float64
-			run := func(opts ...CallOption) time.Duration {
-				t0 := time.Now()
+			run := func(opts ...CallOption) (wall, cpu time.Duration) {
+				c0, t0 := processCPU(b), time.Now()
 				if _, err := Map(p, in, increment, opts...); err != nil {
 					b.Fatal(err)
 				}
-				return time.Since(t0)
+				return time.Since(t0), processCPU(b) - c0
 			}
 			i := 0
 			for b.Loop() {
 				// Alternate which goes first, so that neither always pays
 				// for the garbage of the other.
-				var a, c time.Duration
+				var a, ac, c, cc time.Duration
 				if i%2 == 0 {
-					a = run()
-					c = run(ProgressBar())
+					a, ac = run()
+					c, cc = run(ProgressBar())
 				} else {
-					c = run(ProgressBar())
-					a = run()
+					c, cc = run(ProgressBar())
+					a, ac = run()
 				}
-				off, on = off+a, on+c
+				off, on, offCPU, onCPU = off+a, on+c, offCPU+ac, onCPU+cc
 				ratios = append(ratios, float64(c)/float64(a))
 				i++
 			}
@@ -94,8 +96,10 @@ func BenchmarkProgressOverhead(b *testing.B) {
 			b.ReportMetric(float64(on.Nanoseconds())/float64(b.N), "on-ns/call")
 			b.ReportMetric(float64(on)/float64(off), "on/off")
 			// The median pair is robust to bursts of load from elsewhere
-			// on a shared machine.
+			// on a shared machine, and CPU time (all threads of the
+			// process) to other processes taking the CPUs.
 			b.ReportMetric(ratios[len(ratios)/2], "median-on/off")
+			b.ReportMetric(float64(onCPU)/float64(offCPU), "cpu-on/off")
 		})
 	}
 }
@@ -130,4 +134,14 @@ func BenchmarkProgressSmallCall(b *testing.B) {
 			}
 		})
 	}
+}
+
+// processCPU is the CPU time this process has used, user and system, all
+// threads.
+func processCPU(b *testing.B) time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
