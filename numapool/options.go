@@ -25,7 +25,8 @@ type poolConfig struct {
 
 // Workers sets the number of workers. The default is one per CPU this
 // process may use (affinity mask and cgroup cpuset), or, for a nested pool,
-// one per CPU of the worker that starts it. More workers than CPUs is allowed.
+// one per CPU of the worker that starts it, and never more than GOMAXPROCS.
+// More workers than CPUs is allowed.
 func Workers(n int) Option {
 	return func(c *poolConfig) error {
 		if n <= 0 {
@@ -157,8 +158,10 @@ func OrderTasks() CallOption {
 	}
 }
 
-// ChunkSize sets how many tasks a worker takes at a time. The default is
-// the input length divided into 4 chunks per worker.
+// ChunkSize sets how many tasks a worker takes at a time. The default cuts
+// an input of known length n into 4 chunks per worker, ceil(n / (4 x
+// workers)) tasks each. A MaxTasksActive below the chunk size shrinks the
+// chunk to it; Pool.Plan returns the chunk size a call will use.
 func ChunkSize(n int) CallOption {
 	return func(c *callConfig) error {
 		if n <= 0 {
@@ -185,8 +188,10 @@ func IterableLen(n int) CallOption {
 // MaxTasksActive bounds the tasks taken from the input and not yet
 // finished (for ordered lazy calls: not yet handed to the loop). The default
 // is 2 x workers x chunk size, so that a generator of a billion items runs in
-// flat memory. It must be at least the chunk size. Calls over an iter.Seq
-// and lazy calls also keep at most 4096 chunks in flight.
+// flat memory. A bound below the chunk size shrinks the chunk to the bound,
+// whether the chunk size is the default or set with ChunkSize (MPIRE accepts
+// both). Calls over an iter.Seq and lazy calls also keep at most 4096 chunks
+// in flight. Pool.Plan returns the bound and chunk size a call will use.
 func MaxTasksActive(n int) CallOption {
 	return func(c *callConfig) error {
 		if n <= 0 {
