@@ -176,7 +176,8 @@ func (t *tracker) finish(err error) {
 }
 
 // progressDisplay is the display this pool's bars go to: the one of the
-// outermost pool, so that nested bars stack under their parent's.
+// outermost pool (stderrDisplay unless a test set another), so that nested
+// bars stack under their parent's.
 func (p *Pool) progressDisplay() *display {
 	if p.display != nil {
 		return p.display

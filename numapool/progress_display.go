@@ -22,11 +22,13 @@ const (
 	lineEvery = time.Second
 )
 
-// A display draws the bars of the calls running on one tree of pools (a
-// pool and the pools started inside its tasks) on one output: through one
-// mpb.Progress on a terminal, as plain lines elsewhere. It lives while it
-// has bars: the first bar starts its drawing goroutine (and the mpb
-// container), the last one to finish ends them and waits for them.
+// A display draws the bars of the calls running on its pools on one
+// output: through one mpb.Progress on a terminal, as plain lines elsewhere.
+// Pools draw on stderrDisplay; a nested pool always uses the display of the
+// pool whose task started it, so that tests can give a tree of pools a
+// display of its own. A display lives while it has bars: the first bar
+// starts its drawing goroutine (and the mpb container), the last one to
+// finish ends them and waits for them.
 type display struct {
 	out    io.Writer
 	isTerm func() bool // checked when the display starts
@@ -44,9 +46,9 @@ type display struct {
 	line    time.Time     // when plain lines were last printed
 }
 
-// stderrDisplay is the display of every pool tree: bars of unrelated pools
-// that run at the same time share it too, so they never overwrite each
-// other on the terminal.
+// stderrDisplay is the display of every pool: bars of unrelated pools that
+// run at the same time share it too, so they never overwrite each other on
+// the terminal.
 var stderrDisplay = display{out: os.Stderr, isTerm: stderrIsTerminal}
 
 // stderrIsTerminal reports whether stderr is a terminal that can move its
@@ -75,8 +77,9 @@ func (d *display) add(t *tracker) {
 	t.prio |= d.seq & (1<<20 - 1) // in start order among equals
 	d.seq++
 	if d.prog != nil && !t.custom {
-		// On error (never, as the container ends only here) the call
-		// still counts, without a bar.
+		// Add fails only once the container has ended, which only the
+		// last remove does, while add waits; if it failed, the call would
+		// still count, without a bar.
 		t.bar, _ = d.prog.Add(t.total, t.filler(), t.barOptions()...)
 	}
 	d.bars = append(d.bars, t)
