@@ -122,3 +122,35 @@ func ExampleMachine_Packages() {
 	// package 1: CPUs 8-15,24-30, 2 nodes, 8 cores
 	// 12-15,28-30 15
 }
+
+// A cgroup CPU limit (cpu.max "150000 100000": one and a half CPUs of time
+// per period) leaves the usable CPUs as they are.
+func ExampleMachine_CPULimit() {
+	spec := topologytest.TwoSockets()
+	spec.CPUMax = "150000 100000"
+	m, err := topology.LoadFS(spec.FS())
+	if err != nil {
+		panic(err)
+	}
+	limit, ok := m.CPULimit()
+	fmt.Println(limit, ok, m.Usable().Len())
+	// Output: 1.5 true 32
+}
+
+// Workers that feed a NIC run on the CPUs local to it.
+func ExampleNearDevice() {
+	spec := topologytest.TwoSockets()
+	spec.PCI = []topologytest.PCIDevice{{Address: "0000:3b:00.0", Vendor: "8086", Product: "1572", Class: "020000", Node: 2}}
+	m, err := topology.LoadFS(spec.FS())
+	if err != nil {
+		panic(err)
+	}
+	for _, d := range m.PCIDevices() {
+		fmt.Println(d.Address, d.ClassID, d.VendorID+":"+d.ProductID, d.Node, d.CPUs)
+	}
+	sets, err := m.Place(4, topology.NearDevice("0000:3b:00.0"), topology.CPUSet{})
+	fmt.Println(sets, err)
+	// Output:
+	// 0000:3b:00.0 0200 8086:1572 2 8-11,24-27
+	// [8 24 9 25] <nil>
+}

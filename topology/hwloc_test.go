@@ -72,8 +72,7 @@ func checkHwlocDetail(t *testing.T, name string, m *topology.Machine) {
 		assert.Equal(t, want.Distances, matrix, "distances")
 	}
 
-	devs, err := m.PCIDevices()
-	require.NoError(t, err)
+	devs := m.PCIDevices()
 	pci := map[string]hwlocPCI{}
 	orZero := func(id string) string {
 		if id == "" {

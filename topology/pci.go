@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jaypipes/ghw"
 	ghwpci "github.com/jaypipes/ghw/pkg/pci"
@@ -39,24 +40,33 @@ const pciDir = "sys/bus/pci/devices"
 // machine's copy even for a recorded one, and are never fetched.
 var pciIDsPaths = []string{"/usr/share/misc/pci.ids", "/usr/share/hwdata/pci.ids", "/usr/share/pci.ids"}
 
-// PCIDevices returns the machine's PCI devices, by address, with the NUMA
+// PCIDevices returns the machine's PCI devices, by address (none when sysfs
+// lists none), with the NUMA
 // node and the CPUs each is local to, as sysfs gives them, and names from
 // pci.ids (through ghw and pcidb, which never fetch it from the network;
 // without a pci.ids the names are empty). Each call reads the devices
-// afresh: a few files per device, and the name database once (about 30
-// ms) for a machine loaded from a folder.
+// afresh, a few files per device; the name database is parsed once per
+// process (about 30 ms).
 //
 // ghw's PCI reader supplies the names and drivers of a machine loaded from
 // a folder; the addresses, ids and locality always come from sysfs, since
 // ghw v0.27 drops every device when one lacks a modalias file (old
 // kernels) and gives no NUMA node where its topology reader fails.
-func (m *Machine) PCIDevices() ([]PCIDevice, error) {
+func (m *Machine) PCIDevices() []PCIDevice {
+	return m.pciDevices(true)
+}
+
+// pciDevices reads the devices, with names (through ghw) when named is set.
+func (m *Machine) pciDevices(named bool) []PCIDevice {
 	f := fsys{fs: m.fs}
 	addrs := pciAddresses(f)
 	if len(addrs) == 0 {
-		return nil, nil
+		return nil
 	}
-	named := m.ghwPCI()
+	var names map[string]*ghwpci.Device
+	if named {
+		names = m.ghwPCI()
+	}
 	out := make([]PCIDevice, 0, len(addrs))
 	for _, a := range addrs {
 		dir := path.Join(pciDir, a)
@@ -77,7 +87,7 @@ func (m *Machine) PCIDevices() ([]PCIDevice, error) {
 		} else {
 			d.CPUs = m.usable
 		}
-		if g := named[a]; g != nil {
+		if g := names[a]; g != nil {
 			if g.Vendor != nil && g.Vendor.Name != "unknown" {
 				d.Vendor = g.Vendor.Name
 			}
@@ -91,7 +101,7 @@ func (m *Machine) PCIDevices() ([]PCIDevice, error) {
 		}
 		out = append(out, d)
 	}
-	return out, nil
+	return out
 }
 
 // pciAddresses lists the entries of sys/bus/pci/devices that look like PCI
@@ -161,18 +171,28 @@ func (m *Machine) ghwPCI() map[string]*ghwpci.Device {
 	return out
 }
 
+var (
+	pciNamesMu sync.Mutex
+	pciNamesBy = map[string]*pcidb.PCIDB{} // by file, parsed once per process
+)
+
 // pciNames loads the first pci.ids of pciIDsPaths with pcidb, network
-// fetching off and no cache; without one, an empty database, so that ghw
-// does not look for one itself.
+// fetching off and no cache, once per file; without one, an empty
+// database, so that ghw does not look for one itself.
 func pciNames() *pcidb.PCIDB {
-	off := false
+	pciNamesMu.Lock()
+	defer pciNamesMu.Unlock()
+	off, cacheOnly := false, false
 	for _, p := range pciIDsPaths {
+		if db := pciNamesBy[p]; db != nil {
+			return db
+		}
 		if _, err := os.Stat(p); err != nil {
 			continue
 		}
-		cacheOnly := false
 		db, err := pcidb.New(&pcidb.WithOption{Path: &p, EnableNetworkFetch: &off, CacheOnly: &cacheOnly})
 		if err == nil {
+			pciNamesBy[p] = db
 			return db
 		}
 	}

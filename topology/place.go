@@ -114,10 +114,7 @@ func (m *Machine) Order(p Placement, within CPUSet) ([]int, error) {
 // pciDevice returns the PCI device at addr, or an error listing the
 // addresses there are.
 func (m *Machine) pciDevice(addr string) (PCIDevice, error) {
-	devs, err := m.PCIDevices()
-	if err != nil {
-		return PCIDevice{}, err
-	}
+	devs := m.pciDevices(false) // locality needs no names
 	var addrs []string
 	for _, d := range devs {
 		if strings.EqualFold(d.Address, addr) {

@@ -52,11 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	devs, err := m.PCIDevices()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
+	devs := m.PCIDevices()
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
