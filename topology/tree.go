@@ -33,11 +33,11 @@ type Object struct {
 	// (depth first, children by first CPU), as hwloc's L# does.
 	LogicalIndex int
 	OSIndex      int    // -1 for the machine and caches
-	CPUs     CPUSet // usable CPUs below this object
-	Memory   uint64 // bytes: the machine's total, or a NUMA node's
-	Size     uint64 // bytes, for caches
-	Node     *Node  // for NUMANode objects
-	Children []*Object
+	CPUs         CPUSet // usable CPUs below this object
+	Memory       uint64 // bytes: the machine's total, or a NUMA node's
+	Size         uint64 // bytes, for caches
+	Node         *Node  // for NUMANode objects
+	Children     []*Object
 }
 
 // Tree returns the machine as a tree, each object under the smallest one
