@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test vet lint cross-check fmt-check bench bench-peers test-tools
+.PHONY: test vet lint cross-check fmt-check test-tools
 
 test: test-tools fmt-check vet lint cross-check
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(PKGS)
@@ -44,12 +44,56 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-# Speed: compare with benchstat (go run golang.org/x/perf/cmd/benchstat@latest).
-bench:
-	CGO_ENABLED=1 $(GO) test -run xxx -bench . -benchmem -count 6 ./numapool/ ./shm/
+# The benchmark suite (bench/, docs/performance.md): every workload run by
+# numapool, its Go peers and OpenMP (bench/openmp/omp.c, built here with gcc
+# -fopenmp, spinning and OMP_WAIT_POLICY=passive), BENCH_COUNT times each;
+# then a benchstat table and one line per workload with numapool's ratio to
+# every other case of the same run. bench: the full sizes (about 15 minutes
+# on 2 CPUs); bench-quick: the quick sizes, one timed op a run (under two
+# minutes). The raw output stays in BENCH_OUT (a new temporary folder unless
+# set), for benchstat comparisons and `go run ./cmd/benchratio -md`.
+# bench-scaling: Medium and Unbalanced on 1, 2, 4, ... workers up to the
+# usable CPUs, pinned and unpinned (SCALING_FLAGS=-short for quick sizes).
+# bench-lib: the library's own benchmarks (numapool/, shm/).
+BENCHSTAT ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_COUNT ?= 6
+SCALING_FLAGS ?=
 
-bench-peers:
-	cd bench && CGO_ENABLED=1 $(GO) test -run xxx -bench . -benchmem -count 6 ./...
+.PHONY: bench bench-quick bench-run bench-deps bench-scaling bench-lib
+
+bench:
+	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-benchtime 0.5s" OMP_FLAGS="-scale full -benchtime 0.5"
+
+bench-quick:
+	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-short -benchtime 1x" OMP_FLAGS="-scale quick -benchtime 0.02"
+
+# bench-deps installs gcc (with libgomp, OpenMP's runtime) from Debian where
+# gcc -fopenmp cannot build a program.
+bench-deps:
+	@if ! echo 'int main(void){return 0;}' | gcc -fopenmp -x c - -o /dev/null >/dev/null 2>&1; then \
+		echo "installing gcc and libgomp1 from Debian for the OpenMP program"; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+		$$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y gcc libgomp1; \
+	fi
+
+bench-run: bench-deps
+	@set -e; out="$${BENCH_OUT:-$$(mktemp -d)}"; mkdir -p "$$out"; out=$$(cd "$$out" && pwd); \
+	gcc -O2 -fopenmp -ffp-contract=off bench/openmp/omp.c -o "$$out/omp"; \
+	echo "raw output: $$out/bench.txt"; \
+	{ (cd bench && CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_FLAGS) .); \
+		echo $$? >"$$out/go.rc"; } | tee "$$out/bench.txt"; \
+	[ "$$(cat "$$out/go.rc")" = 0 ] || { echo "go test -bench failed"; exit 1; }; \
+	"$$out/omp" -count $(BENCH_COUNT) $(OMP_FLAGS) | tee -a "$$out/bench.txt"; \
+	OMP_WAIT_POLICY=passive "$$out/omp" -count $(BENCH_COUNT) $(OMP_FLAGS) | tee -a "$$out/bench.txt"; \
+	echo; $(BENCHSTAT) -filter '.unit:(sec/op OR allocs/op)' "$$out/bench.txt"; \
+	echo; echo "numapool's median time over each case's, same run (below 1: numapool is faster):"; \
+	cd bench && $(GO) run ./cmd/benchratio "$$out/bench.txt"
+
+bench-scaling:
+	cd bench && CGO_ENABLED=1 $(GO) run ./cmd/scaling $(SCALING_FLAGS)
+
+bench-lib:
+	CGO_ENABLED=1 $(GO) test -run xxx -bench . -benchmem -count 6 ./numapool/ ./shm/
 
 # MPI (issue 13): the mpi/ module and examples/mpi-map, each a module of its
 # own so the library never needs libmpi. Installs Open MPI from Debian when

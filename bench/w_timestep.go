@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"errors"
 	"math"
 
 	"github.com/numapool/numapool/numapool"
@@ -107,19 +108,8 @@ var Timestep = &Workload{
 				handSplit(timestepLoop, workers, block)
 				return nil
 			}),
-			{"numapool", func() (Instance, error) {
-				p, err := newPool(workers)
-				if err != nil {
-					return nil, err
-				}
-				in, err := steps("numapool", nil, func(_ Runner, block func(lo, hi int)) error {
-					return numapool.For(p, timestepLoop, block)
-				}).New()
-				if err != nil {
-					return nil, err
-				}
-				return instance{in.Run, in.Sum, p.Close}, nil
-			}},
+			timestepNumapool("numapool", workers, steps),
+			timestepNumapool("numapool-unpinned", workers, steps, numapool.Unpinned()),
 		}
 		for _, peer := range Peers {
 			cases = append(cases, steps(peer.Name, func() (Runner, error) { return peer.New(workers) },
@@ -127,4 +117,22 @@ var Timestep = &Workload{
 		}
 		return cases
 	},
+}
+
+// timestepNumapool is a Timestep case running numapool's For per step on a
+// pool made with opts.
+func timestepNumapool(name string, workers int, steps func(string, func() (Runner, error), func(Runner, func(lo, hi int)) error) Case, opts ...numapool.Option) Case {
+	return Case{name, func() (Instance, error) {
+		p, err := newPool(workers, opts...)
+		if err != nil {
+			return nil, err
+		}
+		in, err := steps(name, nil, func(_ Runner, block func(lo, hi int)) error {
+			return numapool.For(p, timestepLoop, block)
+		}).New()
+		if err != nil {
+			return nil, errors.Join(err, p.Close())
+		}
+		return instance{in.Run, in.Sum, p.Close}, nil
+	}}
 }

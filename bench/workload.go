@@ -128,8 +128,8 @@ type loop struct {
 
 // loopCases are the cases of a workload that fills out[i] for every i in
 // [0, n) (Tiny, Medium, Unbalanced, Numerical): a plain loop, the hand
-// split, numapool's For (loop in line) and ForIndex (one call per index,
-// as the peers get), errgroup over chunks, then every peer with one task
+// split, numapool's For (loop in line), ForIndex (one call per index, as
+// the peers get) and For on unpinned workers, errgroup over chunks, then every peer with one task
 // per index. mk makes one contender's buffers and a func that frees them
 // (or nil). extra adds numapool variants, each with its call options.
 func loopCases(n, workers int, mk func() (loop, func() error, error), extra map[string][]numapool.CallOption) []Case {
@@ -142,13 +142,13 @@ func loopCases(n, workers int, mk func() (loop, func() error, error), extra map[
 			return instance{func() error { return run(l) }, l.sum, free}, nil
 		}}
 	}
-	pool := func(name string, forIndex bool, opts ...numapool.CallOption) Case {
+	pool := func(name string, forIndex bool, poolOpts []numapool.Option, opts ...numapool.CallOption) Case {
 		return Case{name, func() (Instance, error) {
 			l, free, err := mk()
 			if err != nil {
 				return nil, err
 			}
-			p, err := newPool(workers)
+			p, err := newPool(workers, poolOpts...)
 			if err != nil {
 				return nil, errors.Join(err, callClose(free))
 			}
@@ -164,11 +164,12 @@ func loopCases(n, workers int, mk func() (loop, func() error, error), extra map[
 	cases := []Case{
 		plain("seq", func(l loop) error { l.block(0, n); return nil }),
 		plain("handsplit", func(l loop) error { handSplit(n, workers, l.block); return nil }),
-		pool("numapool", false),
-		pool("numapool-foreach", true),
+		pool("numapool", false, nil),
+		pool("numapool-foreach", true, nil),
+		pool("numapool-unpinned", false, []numapool.Option{numapool.Unpinned()}),
 	}
 	for _, name := range slices.Sorted(maps.Keys(extra)) {
-		cases = append(cases, pool(name, false, extra[name]...))
+		cases = append(cases, pool(name, false, nil, extra[name]...))
 	}
 	cases = append(cases, plain("errgroup-chunk", func(l loop) error { return errgroupChunks(n, workers, l.block) }))
 	for _, peer := range Peers {
