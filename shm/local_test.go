@@ -116,11 +116,10 @@ func TestLocalPlacesPagesOnTheThreadsNode(t *testing.T) {
 func TestLocalRefusesAThreadOnTwoNodes(t *testing.T) {
 	m, err := topology.Current()
 	require.NoError(t, err)
-	var cpus, nodes []int
+	var cpus []int
 	for _, node := range m.Nodes() {
 		if !node.MemoryOnly && !node.CPUs.IsEmpty() && len(cpus) < 2 {
 			cpus = append(cpus, node.CPUs.First())
-			nodes = append(nodes, node.OSIndex)
 		}
 	}
 	if len(cpus) < 2 {
