@@ -142,9 +142,9 @@ func TestGuestWorkersRunWherePlaced(t *testing.T) {
 	vm := guest(t)
 	usable := cpuList(t, vm.Want.Usable)
 	type seen struct {
-		cpu, node, wantNode int
-		affinity            []int
-		placed              topology.CPUSet
+		cpu, wantNode int
+		affinity      []int
+		placed        topology.CPUSet
 	}
 	record := func(w *numapool.Worker, _ int) (seen, error) {
 		aff, err := csrc.ThreadAffinity()
