@@ -54,12 +54,14 @@ func entries() []entry {
 		return func(_ *Worker, x int) (int, error) { ran.Add(1); return x * x, nil }
 	}
 	eager := func(name string, call func(p *Pool, in []int, src iter.Seq[int], seq bool, ran *atomic.Int64, opts []CallOption) ([]int, error)) entry {
+		//lint:ignore ST1008 the run functions return (results, error, pairs), in the order the table reads
 		return entry{name: name, source: true, run: func(p *Pool, n int, seq bool, ran *atomic.Int64, opts ...CallOption) ([]int, error, int) {
 			got, err := call(p, slices.Collect(countTo(n)), countTo(n), seq, ran, opts)
 			return got, err, 0
 		}}
 	}
 	lazy := func(name string, call func(p *Pool, in []int, src iter.Seq[int], seq bool, ran *atomic.Int64, opts []CallOption) iter.Seq2[int, error], ordered bool) entry {
+		//lint:ignore ST1008 the run functions return (results, error, pairs), in the order the table reads
 		return entry{name: name, source: true, lazy: true, run: func(p *Pool, n int, seq bool, ran *atomic.Int64, opts ...CallOption) (got []int, err error, pairs int) {
 			for r, e := range call(p, slices.Collect(countTo(n)), countTo(n), seq, ran, opts) {
 				pairs++
@@ -76,6 +78,7 @@ func entries() []entry {
 		}}
 	}
 	loop := func(name string, call func(p *Pool, n int, out []int, ran *atomic.Int64, opts []CallOption) error) entry {
+		//lint:ignore ST1008 the run functions return (results, error, pairs), in the order the table reads
 		return entry{name: name, run: func(p *Pool, n int, _ bool, ran *atomic.Int64, opts ...CallOption) ([]int, error, int) {
 			out := make([]int, max(n, 0))
 			err := call(p, n, out, ran, opts)

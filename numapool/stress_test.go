@@ -323,13 +323,12 @@ type stressRound struct {
 	plans   [][]callPlan // per goroutine
 	stats   *stressStats
 
-	tasks     atomic.Int64 // tasks started in the round
-	trigger   int64        // the task count that fires an async stop
-	fired     chan struct{}
-	fireOnce  sync.Once
-	checksMu  sync.Mutex
-	recounts  []func() // re-checks run once the round is over
-	stopCalls atomic.Int32
+	tasks    atomic.Int64 // tasks started in the round
+	trigger  int64        // the task count that fires an async stop
+	fired    chan struct{}
+	fireOnce sync.Once
+	checksMu sync.Mutex
+	recounts []func() // re-checks run once the round is over
 }
 
 // planRound draws a round: a pool, a way to stop it, and the calls of 1 to
@@ -860,6 +859,7 @@ func (r *stressRound) checkTaskError(c *callPlan, err error) bool {
 	}
 	index, arg := c.at, fmt.Sprint(c.at)
 	if c.kind.ranged() {
+		//lint:ignore SA1012 callOpts takes nil for no Context option
 		pl, perr := r.p.Plan(c.n, c.callOpts(nil)...)
 		if !assert.NoError(t, perr) {
 			return false
