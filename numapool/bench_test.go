@@ -12,8 +12,8 @@ import (
 	"github.com/numapool/numapool/topology"
 )
 
-// The baselines of DESIGN.md's "How we measure", run beside numapool in the
-// same benchmark so that figures compare as ratios (benchstat):
+// The baselines, run beside numapool in the same benchmark so that figures
+// compare as ratios within one run (benchstat):
 //   - seq:       one goroutine, a plain loop;
 //   - handsplit: the ideal, the slice cut into one part per usable CPU,
 //     one goroutine each, joined with a WaitGroup;
