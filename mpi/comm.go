@@ -188,8 +188,12 @@ func (c *Comm) Abort(code int) {
 
 // Finalize waits for every rank (a barrier that sleeps instead of spinning),
 // ends MPI and the MPI thread. It is collective. Calls after it return
-// ErrFinalized; MPI cannot be started again in this process.
+// ErrFinalized; MPI cannot be started again in this process. Inside a
+// MapStream loop it returns ErrBusy.
 func (c *Comm) Finalize() error {
+	if c.streaming.Load() {
+		return ErrBusy // the stream holds c.mu until its loop ends
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.finalized {
