@@ -242,31 +242,9 @@ func FuzzRing(f *testing.F) {
 		require.Zero(t, size&(size-1), "a power of two")
 		var model []int
 		next := 0
-		for k, op := range ops {
-			switch op % 4 {
-			case 0:
-				ok := r.push(next)
-				require.Equal(t, len(model) < size, ok, "op %d: push with %d of %d held", k, len(model), size)
-				if ok {
-					model = append(model, next)
-				}
-				next++
-			case 1:
-				v, ok := r.pop()
-				require.Equal(t, len(model) > 0, ok, "op %d: pop with %d held", k, len(model))
-				if ok {
-					require.Equal(t, model[0], v, "op %d: pop", k)
-					model = model[1:]
-				}
-			case 2:
-				if len(model) < size { // pushWait would wait forever on a full ring
-					r.pushWait(next)
-					model = append(model, next)
-					next++
-				}
-			case 3:
-				require.Equal(t, len(model) == 0, r.empty(), "op %d: empty with %d held", k, len(model))
-			}
+		within(t, time.Minute, "a sequence of ring operations", func() { runRingOps(t, r, ops, &model, &next) })
+		if t.Failed() {
+			return
 		}
 		for _, want := range model {
 			v, ok := r.pop()
@@ -275,6 +253,46 @@ func FuzzRing(f *testing.F) {
 		}
 		assert.True(t, r.empty())
 	})
+}
+
+// runRingOps applies ops to r and to model (see FuzzRing); it reports
+// failures with t.Errorf, since it runs on the watchdog's goroutine.
+func runRingOps(t *testing.T, r *ring[int], ops []byte, model *[]int, next *int) {
+	size := len(r.slots)
+	for k, op := range ops {
+		switch op % 4 {
+		case 0:
+			ok := r.push(*next)
+			if !assert.Equal(t, len(*model) < size, ok, "op %d: push with %d of %d held", k, len(*model), size) {
+				return
+			}
+			if ok {
+				*model = append(*model, *next)
+			}
+			*next++
+		case 1:
+			v, ok := r.pop()
+			if !assert.Equal(t, len(*model) > 0, ok, "op %d: pop with %d held", k, len(*model)) {
+				return
+			}
+			if ok {
+				if !assert.Equal(t, (*model)[0], v, "op %d: pop", k) {
+					return
+				}
+				*model = (*model)[1:]
+			}
+		case 2:
+			if len(*model) < size { // pushWait would wait forever on a full ring
+				r.pushWait(*next)
+				*model = append(*model, *next)
+				*next++
+			}
+		case 3:
+			if !assert.Equal(t, len(*model) == 0, r.empty(), "op %d: empty with %d held", k, len(*model)) {
+				return
+			}
+		}
+	}
 }
 
 // FuzzRingConcurrent runs producers and consumers on one ring: every value
