@@ -334,8 +334,17 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	case j.last != nil:
 		payload, err := j.last()
 		if err != nil {
+			// Every rank expects a halt notice with a failed status.
 			failure = &RankError{Rank: 0, Msg: err.Error(), Err: err}
 			status = append([]byte{statusFailed}, encodeError(failure)...)
+			for r := 1; r < t.size; r++ {
+				if err := t.send(r, tagHalt, putHeader(nil, msgHalt, 0, 0, seq)); err != nil {
+					return err
+				}
+			}
+			if err := t.flush(); err != nil {
+				return err
+			}
 		} else {
 			status = append(status, payload...)
 		}

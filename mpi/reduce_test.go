@@ -150,6 +150,13 @@ func TestReduceFailure(t *testing.T) {
 		t.Fatalf("rank %d: %T, want a *RankError", c.Rank(), err)
 	}
 
+	// One block per chunk: combine runs only on rank 0, over the chunks'
+	// partials, after every rank has finished its chunks.
+	_, err = Reduce(c, p, 100, sum, func(a, b int) int { panic("late") }, ChunkSize(10), LocalChunkSize(10))
+	if re, ok := errors.AsType[*RankError](err); !ok || re.Rank != 0 || !strings.Contains(err.Error(), "combine panicked: late") {
+		t.Fatalf("rank %d: %v, want rank 0's combine panic on every rank", c.Rank(), err)
+	}
+
 	_, err = Reduce(c, p, -1, sum, add)
 	if err == nil || !strings.Contains(err.Error(), "cannot be negative") {
 		t.Fatalf("Reduce over -1 tasks: %v", err)
