@@ -61,7 +61,7 @@ func UnpackFS(archive string) (fs.FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return files, nil
+	return indexFS(files), nil
 }
 
 // readArchive returns the name of the archive's one top folder and the

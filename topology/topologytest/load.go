@@ -10,7 +10,7 @@ import (
 // cannot be loaded. It touches no disk.
 func Load(t testing.TB, spec Spec) *topology.Machine {
 	t.Helper()
-	m, err := topology.LoadFS(spec.FS())
+	m, err := topology.LoadFS(indexFS(spec.FS()))
 	if err != nil {
 		t.Fatalf("topologytest: loading %+v: %v", spec, err)
 	}
