@@ -134,4 +134,3 @@ func (e entry) Mode() fs.FileMode          { return e.file.Mode }
 func (e entry) ModTime() time.Time         { return e.file.ModTime }
 func (e entry) Sys() any                   { return e.file.Sys }
 func (e entry) String() string             { return fs.FormatDirEntry(e) }
-
