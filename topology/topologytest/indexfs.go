@@ -2,6 +2,7 @@ package topologytest
 
 import (
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"testing/fstest"
@@ -45,22 +46,12 @@ func indexFS(m fstest.MapFS) indexedFS {
 	x := indexedFS{MapFS: m, dirs: make(map[string][]fs.DirEntry, len(kids))}
 	for dir, files := range kids {
 		ents := make([]fs.DirEntry, 0, len(files))
-		for _, base := range slices.Sorted(mapKeys(files)) {
+		for _, base := range slices.Sorted(maps.Keys(files)) {
 			ents = append(ents, entry{name: base, file: files[base]})
 		}
 		x.dirs[dir] = ents
 	}
 	return x
-}
-
-func mapKeys(m map[string]*fstest.MapFile) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Open answers "not exist" at once for a path that is neither an entry,
