@@ -116,3 +116,39 @@ func TestArgumentsFailToEncode(t *testing.T) {
 		t.Fatalf("rank %d: %v, want a RankError of rank 0 about tasks 0..9", c.Rank(), err)
 	}
 }
+
+// panicky is a codec that panics on the results of task 5.
+type panicky struct{}
+
+func (panicky) Append(dst []byte, vs []int) ([]byte, error) {
+	for _, v := range vs {
+		if v == 5 {
+			panic("five")
+		}
+	}
+	raw, _ := codec.Raw[int]()
+	return raw.Append(dst, vs)
+}
+
+func (panicky) Decode(src []byte, vs []int) error {
+	raw, _ := codec.Raw[int]()
+	return raw.Decode(src, vs)
+}
+
+func TestCodecPanicEndsCallOnEveryRank(t *testing.T) {
+	c := needWorld(t)
+	if c.Size() == 1 {
+		t.Skip("one rank encodes nothing")
+	}
+	p := newPool(t, numapool.Workers(1))
+	var in []int
+	if c.Rank() == 0 {
+		in = count(20)
+	}
+	// The first chunk, tasks 0..9, always goes to rank 1.
+	_, err := Map(c, p, in, func(x int) int { return x }, ResultCodec[int](panicky{}), ChunkSize(10))
+	re, ok := errors.AsType[*RankError](err)
+	if !ok || re.Rank != 1 || !strings.Contains(re.Msg, "results of tasks 0..9: codec mpi.panicky panicked while encoding: five") {
+		t.Fatalf("rank %d: %v, want rank 1's codec panic on every rank", c.Rank(), err)
+	}
+}

@@ -155,7 +155,7 @@ func pickCodec[T any](given any, what, option string) (codec.Codec[T], error) {
 			var zero T
 			return nil, fmt.Errorf("mpi: %s is a %T, but the call's %s are %T; pass %s[%T]", option, given, what, zero, option, zero)
 		}
-		return cd, nil
+		return guarded[T]{cd}, nil
 	}
 	cd, err := codec.Raw[T]()
 	if err != nil {
