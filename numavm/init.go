@@ -30,6 +30,7 @@ mount -t tmpfs tmpfs /tmp
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 exec 3>/dev/ttyS1
 say() { echo "%[1]s$*" >&3; }
+up() { cut -d' ' -f1 /proc/uptime; }
 setup() { eval "$1" >&3 2>&1 || say "SETUP FAILED: $1"; }
 name=
 for a in $(cat /proc/cmdline); do
@@ -50,23 +51,23 @@ fi
 	export NUMAVM_MACHINE=$name
 	for t in %[2]s; do
 		eval skip=\$SKIP_$t
-		say "BEGIN $t"
+		say "BEGIN $t t=$(up)"
 		if [ -n "$skip" ]; then
 			/numavm/bin/$t.test -test.v -test.count=1 -test.timeout=%[3]s -test.skip "$skip" >&3 2>&1
 		else
 			/numavm/bin/$t.test -test.v -test.count=1 -test.timeout=%[3]s >&3 2>&1
 		fi
-		say "END $t rc=$?"
+		rc=$?; say "END $t rc=$rc t=$(up)"
 	done
-	say "BEGIN tool-json"
+	say "BEGIN tool-json t=$(up)"
 	/numavm/bin/topology -json >&3 2>&1
-	say "END tool-json rc=$?"
-	say "BEGIN tool"
+	rc=$?; say "END tool-json rc=$rc t=$(up)"
+	say "BEGIN tool t=$(up)"
 	/numavm/bin/topology >&3 2>&1
-	say "END tool rc=$?"
-	say "BEGIN dump"
+	rc=$?; say "END tool rc=$rc t=$(up)"
+	say "BEGIN dump t=$(up)"
 	/numavm/bin/numavm dump >&3 2>&1
-	say "END dump rc=$?"
+	rc=$?; say "END dump rc=$rc t=$(up)"
 )
 say DONE
 sync

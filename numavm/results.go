@@ -19,6 +19,25 @@ type Section struct {
 	Output string
 	Ended  bool // the program returned (RC is valid)
 	RC     int
+	// Start and End are the guest's uptime in seconds when the program
+	// started and returned (0 when not reported).
+	Start, End float64
+}
+
+// fields reads the words of a marker line after the verb: the first is
+// the name, then key=value pairs.
+func fields(rest string) (string, map[string]string) {
+	words := strings.Fields(rest)
+	kv := map[string]string{}
+	if len(words) == 0 {
+		return "", kv
+	}
+	for _, w := range words[1:] {
+		if k, v, ok := strings.Cut(w, "="); ok {
+			kv[k] = v
+		}
+	}
+	return words[0], kv
 }
 
 // Section returns the section called name, or nil.
@@ -55,18 +74,22 @@ func ParseRun(log string) *Run {
 		case "SETUP":
 			r.Setup = append(r.Setup, strings.TrimPrefix(rest, "FAILED: "))
 		case "BEGIN":
-			cur = &Section{Name: rest}
+			name, kv := fields(rest)
+			cur = &Section{Name: name}
+			cur.Start, _ = strconv.ParseFloat(kv["t"], 64)
 			out.Reset()
 			r.Sections = append(r.Sections, cur)
 		case "END":
-			name, rc, _ := strings.Cut(rest, " rc=")
+			name, kv := fields(rest)
 			if cur != nil && cur.Name == name {
 				cur.Output = out.String()
 				cur.Ended = true
-				cur.RC, _ = strconv.Atoi(rc)
-				if _, err := strconv.Atoi(rc); err != nil {
-					cur.RC = -1
+				rc, err := strconv.Atoi(kv["rc"])
+				if err != nil {
+					rc = -1
 				}
+				cur.RC = rc
+				cur.End, _ = strconv.ParseFloat(kv["t"], 64)
 				cur = nil
 			}
 		}

@@ -12,9 +12,9 @@ func TestParseRun(t *testing.T) {
 	log := "noise before\r\n" +
 		"=== NUMAVM BOOTED m with 4 CPUs online\r\n" +
 		"=== NUMAVM SETUP FAILED: echo 1 > /nope\r\n" +
-		"=== NUMAVM BEGIN shm\r\n" +
+		"=== NUMAVM BEGIN shm t=1.50\r\n" +
 		"=== RUN   TestA\r\n--- PASS: TestA (0.00s)\r\n" +
-		"=== NUMAVM END shm rc=0\r\n" +
+		"=== NUMAVM END shm rc=0 t=12.25\r\n" +
 		"between\r\n" +
 		"=== NUMAVM BEGIN numapool\r\n" +
 		"--- FAIL: TestB (0.01s)\r\n" +
@@ -26,7 +26,7 @@ func TestParseRun(t *testing.T) {
 	assert.False(t, r.Done)
 	assert.Equal(t, []string{"echo 1 > /nope"}, r.Setup)
 	require.Len(t, r.Sections, 3)
-	assert.Equal(t, &numavm.Section{Name: "shm", Output: "=== RUN   TestA\n--- PASS: TestA (0.00s)\n", Ended: true, RC: 0}, r.Sections[0])
+	assert.Equal(t, &numavm.Section{Name: "shm", Output: "=== RUN   TestA\n--- PASS: TestA (0.00s)\n", Ended: true, RC: 0, Start: 1.5, End: 12.25}, r.Sections[0])
 	assert.Equal(t, &numavm.Section{Name: "numapool", Output: "--- FAIL: TestB (0.01s)\n", Ended: true, RC: 1}, r.Sections[1])
 	assert.Equal(t, &numavm.Section{Name: "dump", Output: "QUJD\n"}, r.Sections[2])
 	assert.Same(t, r.Sections[1], r.Section("numapool"))

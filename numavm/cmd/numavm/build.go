@@ -20,7 +20,7 @@ func buildBinaries(dir string, race bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	static := []string{"-ldflags", "-extldflags -static"}
+	static := []string{"-ldflags", "-linkmode external -extldflags -static"}
 	var flags []string
 	if race {
 		flags = append(flags, "-race")

@@ -88,6 +88,9 @@ func (v *verdict) testBinary(s *numavm.Section, name string) {
 	}
 	t := numavm.CountTests(s.Output)
 	line := fmt.Sprintf("%-9s %3d passed, %d failed, %d skipped", name, len(t.Passed), len(t.Failed), len(t.Skipped))
+	if s.End > s.Start {
+		line += fmt.Sprintf(" in %.0fs", s.End-s.Start)
+	}
 	if pattern, ok := numavm.SlowTests[name]; ok && !v.m.Slow {
 		line += fmt.Sprintf(" (left out here, slow under TCG: %s)", pattern)
 	}

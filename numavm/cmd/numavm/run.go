@@ -21,8 +21,8 @@ func run(args []string) int {
 	kernel := fs.String("kernel", "", "the guest kernel (default: the vmlinuz-* under CACHE/kernel/boot, which numavm/deps.sh unpacks)")
 	busybox := fs.String("busybox", "/bin/busybox", "a statically linked busybox (Debian's busybox-static)")
 	names := fs.String("machines", "", "comma-separated machines to boot (default: all)")
-	timeout := fs.Duration("timeout", 6*time.Minute, "hard limit for one machine, boot to power-off")
-	testTimeout := fs.Duration("test-timeout", 4*time.Minute, "-test.timeout of each test binary in a guest")
+	timeout := fs.Duration("timeout", 8*time.Minute, "hard limit for one machine, boot to power-off")
+	testTimeout := fs.Duration("test-timeout", 5*time.Minute, "-test.timeout of each test binary in a guest")
 	race := fs.Bool("race", false, "build the test binaries with the race detector (several times slower under TCG)")
 	if err := fs.Parse(args); err != nil {
 		return 2
