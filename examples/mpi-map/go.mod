@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/numapool/numapool v0.0.0
 	github.com/numapool/numapool/mpi v0.0.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -4,7 +4,11 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // The MPI run itself is make test-mpi's (mpirun -np 2 ./mpi-map -check);
 // these check the pieces without MPI.
