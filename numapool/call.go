@@ -188,6 +188,9 @@ func mapSlice[A, R any](p *Pool, in []A, out []R, cc *callConfig, mk func(*jobBa
 	}
 	run := mk(&j.jobBase)
 	j.run = func(w *Worker, lo, hi int) bool { return run(w, in[lo:hi], out[lo:hi], lo) }
+	if j.timeout > 0 {
+		j.argOf = func(_ *Worker, index int) string { return shortArg(in[index]) }
+	}
 	return runSlice(p, j, cc)
 }
 
@@ -250,6 +253,15 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 	j.init(p, cc)
 	j.caller = goid()
 	j.run = mk(&j.jobBase)
+	if j.timeout > 0 {
+		j.argOf = func(w *Worker, index int) string {
+			c := (*chunk[A, R])(unsafe.Pointer(w.curChunk.Load()))
+			if c == nil || index < c.start || index >= c.start+len(c.args) {
+				return "?"
+			}
+			return shortArg(c.args[index-c.start])
+		}
+	}
 	if cc.orderTasks && seq == nil {
 		// Chunk i must go to worker i mod n: the caller hands a slice out
 		// as it does a sequence, into one queue per worker.
@@ -283,7 +295,7 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		// However the call ends (done, error, early break, a panic in the
 		// loop body or the generator), no worker may touch it afterwards.
 		j.stopped.Store(true)
-		j.wait(j.drained)
+		j.waitDrained()
 		// A worker's exit function that ran inside the call (its lifespan
 		// ended) may have failed after the last chunk was handed out.
 		var we *WorkerError
@@ -291,6 +303,7 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 			err = e
 		}
 	}()
+	defer j.startWatch()()
 	d := newDriver(j, size, maxChunks, ordered, emit)
 	if j.selfFed() {
 		d.outstanding = int(j.chunks)

@@ -17,7 +17,7 @@ func (j *eachJob) work(w *Worker) bool {
 	if !j.pending() || j.claimed[w.id].Load() || !j.claimed[w.id].CompareAndSwap(false, true) {
 		return false
 	}
-	defer j.leave()
+	defer j.leave(w)
 	if !j.enter(w) {
 		return false
 	}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // callerSpins is how many times a waiting caller looks for results before
@@ -29,8 +30,25 @@ type jobBase struct {
 	epoch    uint64 // 0 when workers persist across calls
 	lifespan int
 	shared   *sharedObjects
-	caller   uint64   // goroutine running the call's generator and loop body (0: none)
-	progress *tracker // counts finished tasks for a progress bar; nil when off
+	caller   uint64        // goroutine running the call's generator and loop body (0: none)
+	progress *tracker      // counts finished tasks for a progress bar; nil when off
+	timeout  time.Duration // TaskTimeout; 0 for none
+
+	// abandon is set when the call must return promptly (a timeout, its
+	// context, Terminate): workers still inside it after abandonGrace are
+	// abandoned (see abandonInside).
+	abandon atomic.Bool
+
+	// The call's context, made on first use (Worker.Context): a child of
+	// the Context option's, cancelled when the call stops or ends.
+	ctxMu     sync.Mutex
+	parentCtx context.Context
+	ctx       context.Context
+	cancel    context.CancelCauseFunc
+	ended     bool // the call returned: its context is cancelled
+
+	// argOf formats the argument of the task w runs (for timeout errors).
+	argOf func(w *Worker, index int) string
 
 	stopped atomic.Bool // no new chunk may start; read by every worker
 	_       cacheLinePad
@@ -51,6 +69,8 @@ func (b *jobBase) base() *jobBase { return b }
 func (b *jobBase) init(p *Pool, cc *callConfig) {
 	b.pool = p
 	b.lifespan = cc.lifespan
+	b.timeout = cc.taskTimeout
+	b.parentCtx = cc.ctx
 	b.wake = make(chan struct{}, 1)
 }
 
@@ -58,6 +78,8 @@ func (b *jobBase) init(p *Pool, cc *callConfig) {
 // chunks; every enter is paired with leave.
 func (b *jobBase) enter(w *Worker) bool {
 	b.inside.Add(1)
+	w.inJob.Store(b)
+	w.job = b
 	if b.stopped.Load() {
 		return false
 	}
@@ -67,9 +89,13 @@ func (b *jobBase) enter(w *Worker) bool {
 
 // leave marks a worker out of the job and wakes the waiter if it may be
 // waiting for that.
-func (b *jobBase) leave() {
-	b.inside.Add(-1)
-	b.signal()
+func (b *jobBase) leave(w *Worker) {
+	w.job = nil
+	if w.inJob.CompareAndSwap(b, nil) {
+		b.inside.Add(-1)
+		b.signal()
+	}
+	// Otherwise the call abandoned w and took its place (abandonInside).
 }
 
 // fail records err as the job's error if it has none yet and stops it.
@@ -80,6 +106,7 @@ func (b *jobBase) fail(err error) {
 	}
 	b.errMu.Unlock()
 	b.stopped.Store(true)
+	b.cancelContext(err)
 	b.signal()
 }
 
@@ -127,6 +154,89 @@ func (b *jobBase) wait(ready func() bool) {
 	}
 }
 
+// context returns the call's context, making it on first use.
+func (b *jobBase) context() context.Context {
+	b.ctxMu.Lock()
+	defer b.ctxMu.Unlock()
+	if b.ctx == nil {
+		parent := b.parentCtx
+		if parent == nil {
+			parent = context.Background()
+		}
+		b.ctx, b.cancel = context.WithCancelCause(parent)
+		if b.ended {
+			b.cancel(errCallEnded)
+		} else if err := b.error(); err != nil {
+			b.cancel(err)
+		}
+	}
+	return b.ctx
+}
+
+// cancelContext cancels the call's context, if it was made, with cause err.
+func (b *jobBase) cancelContext(err error) {
+	b.ctxMu.Lock()
+	if b.cancel != nil {
+		b.cancel(err)
+	}
+	b.ctxMu.Unlock()
+}
+
+// end marks the call returned: its context is done from now on.
+func (b *jobBase) end() {
+	b.ctxMu.Lock()
+	b.ended = true
+	if b.cancel != nil {
+		b.cancel(errCallEnded)
+	}
+	b.ctxMu.Unlock()
+}
+
+// errCallEnded is the cause of a call's context once the call returned.
+var errCallEnded = errors.New("numapool: the call returned")
+
+// abandonGrace is how long a call that must return promptly waits for its
+// workers to leave before it abandons them: long enough for tasks that
+// watch their context to return, short next to any timeout a user sets.
+const abandonGrace = 10 * time.Millisecond
+
+// waitDrained waits until no worker is inside the stopped job. When the
+// job must return promptly (b.abandon), it waits at most abandonGrace and
+// then abandons the workers still inside: each is replaced by a fresh
+// thread with its ID and CPUs, and runs on, detached, until its task
+// returns. Without it (an early break, a task error), it waits for the
+// running tasks to return.
+func (b *jobBase) waitDrained() {
+	if !b.abandon.Load() {
+		b.wait(b.drained)
+		return
+	}
+	deadline := time.Now().Add(abandonGrace)
+	for !b.drained() {
+		if time.Now().After(deadline) {
+			b.abandonInside()
+			// Left: workers between enter and leave, none in a task. Poll:
+			// Terminate and the call's own goroutine may both wait here,
+			// and the job's wake-up channel has room for one waiter.
+			for !b.drained() {
+				time.Sleep(10 * time.Microsecond)
+			}
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+}
+
+// abandonInside abandons every worker still inside the job.
+func (b *jobBase) abandonInside() {
+	p := b.pool
+	for id := range p.slots {
+		if w := p.slots[id].Load(); w != nil && w.inJob.Load() == b {
+			p.abandonWorker(w, b)
+		}
+	}
+}
+
 // drained reports whether the job is stopped and no worker is inside it,
 // so nothing will touch its input or output any more.
 func (b *jobBase) drained() bool { return b.stopped.Load() && b.inside.Load() == 0 }
@@ -140,9 +250,13 @@ func (b *jobBase) watch(ctx context.Context) func() bool {
 	if ctx.Err() != nil {
 		// Already done: stop before any worker starts, rather than when
 		// AfterFunc's goroutine gets to run.
+		b.abandon.Store(true)
 		b.fail(context.Cause(ctx))
 	}
-	return context.AfterFunc(ctx, func() { b.fail(context.Cause(ctx)) })
+	return context.AfterFunc(ctx, func() {
+		b.abandon.Store(true)
+		b.fail(context.Cause(ctx))
+	})
 }
 
 // taskFailed records the failure of task i (argument arg) on worker w:

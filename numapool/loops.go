@@ -142,6 +142,10 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 	}
 	body := mk(pl)
 	b := &j.jobBase
+	if b.timeout > 0 {
+		size := pl.ChunkSize
+		b.argOf = func(_ *Worker, lo int) string { return blockArg{lo, min(lo+size, n)}.String() }
+	}
 	j.run = func(w *Worker, lo, hi int) (ok bool) {
 		ended := false
 		defer func() {
@@ -153,6 +157,10 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 		ins := p.insights
 		if ins != nil {
 			t0 = time.Now()
+		}
+		if b.timeout > 0 {
+			w.curTask.Store(int64(lo))
+			defer w.curTask.Store(noTask)
 		}
 		err := body(w, lo, hi)
 		ended = true

@@ -40,7 +40,7 @@ func MapInto[A, R any, D ~[]R, S ~[]A](p *Pool, dst D, src S, f func(A) R, opts 
 	if len(dst) < len(src) {
 		return fmt.Errorf("numapool: MapInto: dst holds %d results but src has %d tasks; make dst at least len(src) long", len(dst), len(src))
 	}
-	return mapSlice(p, []A(src), []R(dst[:len(src)]), &cc, func(b *jobBase) runner[A, R] { return plainRunner(b, f) })
+	return mapSlice(p, []A(src), []R(dst[:len(src)]), &cc, func(b *jobBase) runner[A, R] { return intoRunner(b, f) })
 }
 
 // ForEach calls f on every item of src on the pool's workers, for tasks

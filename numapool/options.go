@@ -3,6 +3,7 @@ package numapool
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/numapool/numapool/topology"
 )
@@ -11,16 +12,17 @@ import (
 type Option func(*poolConfig) error
 
 type poolConfig struct {
-	workers   int // 0: one per usable CPU
-	cpuIDs    []topology.CPUSet
-	rawIDs    []int // CPUIDs as given, checked against the machine in New
-	placement *topology.Placement
-	unpinned  bool
-	daemon    bool
-	fresh     bool        // FreshWorkersPerCall
-	state     *stateHooks // WithState
-	insights  bool        // Insights
-	shared    any
+	workers                  int // 0: one per usable CPU
+	cpuIDs                   []topology.CPUSet
+	rawIDs                   []int // CPUIDs as given, checked against the machine in New
+	placement                *topology.Placement
+	unpinned                 bool
+	daemon                   bool
+	fresh                    bool        // FreshWorkersPerCall
+	state                    *stateHooks // WithState
+	insights                 bool        // Insights
+	initTimeout, exitTimeout time.Duration
+	shared                   any
 }
 
 // Workers sets the number of workers. The default is one per CPU this
@@ -140,7 +142,62 @@ type callConfig struct {
 	iterableLen int // -1: not given
 	maxActive   int
 	lifespan    int
-	orderTasks  bool // OrderTasks
+	progress    *progressConfig // ProgressBar or CustomProgressBar; nil: no bar
+	orderTasks  bool            // OrderTasks
+	taskTimeout time.Duration   // TaskTimeout
+}
+
+// TaskTimeout limits how long one task may run (MPIRE's task_timeout; for
+// the loops, one block). A task past the limit fails the call with a
+// *TaskError naming the worker, the task's index and argument, whose Err is
+// a *TimeoutError with the limit; errors.Is(err, context.DeadlineExceeded)
+// holds. Go cannot stop a running function, so the call cancels its context
+// (Worker.Context), returns at once, and abandons the worker: a fresh thread
+// with the same worker ID and CPUs takes its place, so the pool keeps its
+// size, and the old goroutine runs on, detached, until its task returns. No
+// result of an abandoned task reaches the caller's memory (MapInto's dst
+// included); a loop body's own writes are its own (watch Worker.Context).
+//
+// A watchdog goroutine per call checks the running tasks every quarter of
+// the limit (at least every millisecond), so a call fails between the limit
+// and 1.25 times it. Cost: one atomic store per task.
+func TaskTimeout(d time.Duration) CallOption {
+	return func(c *callConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("numapool: TaskTimeout(%v): a timeout must be positive (leave the option out for none)", d)
+		}
+		c.taskTimeout = d
+		return nil
+	}
+}
+
+// InitTimeout limits how long a WorkerState init function may run (MPIRE's
+// worker_init_timeout). Past it, the call that triggered the init fails
+// with a *WorkerError (Phase "init") wrapping a *TimeoutError, and the
+// worker is abandoned and replaced as under TaskTimeout.
+func InitTimeout(d time.Duration) Option {
+	return func(c *poolConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("numapool: InitTimeout(%v): a timeout must be positive (leave the option out for none)", d)
+		}
+		c.initTimeout = d
+		return nil
+	}
+}
+
+// ExitTimeout limits how long a WorkerState exit function may run (MPIRE's
+// worker_exit_timeout). Past it, the worker's thread is abandoned (the exit
+// function runs on, detached), its exit result is dropped, and the call or
+// Close during which it ran returns a *WorkerError (Phase "exit") wrapping a
+// *TimeoutError.
+func ExitTimeout(d time.Duration) Option {
+	return func(c *poolConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("numapool: ExitTimeout(%v): a timeout must be positive (leave the option out for none)", d)
+		}
+		c.exitTimeout = d
+		return nil
+	}
 }
 
 // OrderTasks hands chunks out strictly round-robin (MPIRE's order_tasks):

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/numapool/numapool/csrc"
 	"github.com/numapool/numapool/topology"
@@ -28,10 +29,12 @@ type Pool struct {
 
 	slots []atomic.Pointer[Worker] // the live worker of each ID
 
-	parent *Worker // the worker whose task started this pool, if any
+	parent  *Worker  // the worker whose task started this pool, if any
+	display *display // where progress bars go: the outermost pool's
 
-	hooks    *stateHooks // per-worker state (WithState); nil without
-	insights *insights   // nil unless Insights was given
+	hooks                    *stateHooks // per-worker state (WithState); nil without
+	initTimeout, exitTimeout time.Duration
+	insights                 *insights // nil unless Insights was given
 
 	exitMu       sync.Mutex
 	exits        []ExitResult // exit results not yet read
@@ -52,7 +55,8 @@ type Pool struct {
 	quit    atomic.Bool   // workers end once no call is left
 	spin    bool          // idle workers spin before parking
 
-	threads sync.WaitGroup // worker goroutines alive
+	threads          sync.WaitGroup // worker goroutines alive, less the abandoned
+	abandonedThreads atomic.Int64   // abandoned worker goroutines still running
 
 	startErr atomic.Pointer[error] // a replacement worker failed to pin
 }
@@ -97,10 +101,13 @@ func New(opts ...Option) (*Pool, error) {
 	}
 
 	p := &Pool{
-		daemon: cfg.daemon,
-		fresh:  cfg.fresh,
-		parent: parent,
-		hooks:  cfg.state,
+		daemon:      cfg.daemon,
+		fresh:       cfg.fresh,
+		parent:      parent,
+		display:     displayFor(parent),
+		hooks:       cfg.state,
+		initTimeout: cfg.initTimeout,
+		exitTimeout: cfg.exitTimeout,
 	}
 	p.callEnded.L = &p.mu
 	if err := p.placeWorkers(m, &cfg, within); err != nil {
@@ -310,6 +317,7 @@ func (p *Pool) endCall(j job) {
 	}
 	p.jobs.Store(&list)
 	stop := p.stopLast && len(list) == 0
+	j.base().end()
 	p.callEnded.Broadcast()
 	p.mu.Unlock()
 	if stop {
@@ -390,7 +398,11 @@ func (p *Pool) Terminate() error {
 	p.mu.Unlock()
 	if list != nil {
 		for _, j := range *list {
+			j.base().abandon.Store(true)
 			j.base().fail(ErrTerminated)
+		}
+		for _, j := range *list {
+			j.base().waitDrained() // abandons the workers whose tasks stay
 		}
 	}
 	p.stopWorkers() // the workers leave the stopped calls and end

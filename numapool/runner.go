@@ -40,8 +40,16 @@ func chunkRunner[A, R any](b *jobBase, run block[A, R]) runner[A, R] {
 		if ins != nil {
 			t0 = time.Now()
 		}
-		for lo := 0; lo < len(in); lo += checkEvery {
-			hi := min(lo+checkEvery, len(in))
+		step, timed := checkEvery, b.timeout > 0
+		if timed {
+			step = 1 // the watchdog sees each task
+			defer w.curTask.Store(noTask)
+		}
+		for lo := 0; lo < len(in); lo += step {
+			hi := min(lo+step, len(in))
+			if timed {
+				w.curTask.Store(int64(base + lo))
+			}
 			if err := run(w, in[lo:hi], out[lo:hi], lo, &cur); err != nil {
 				ended = true
 				b.taskFailed(w, base+cur, in[cur], err)
@@ -82,6 +90,29 @@ func funcRunner[A, R any](b *jobBase, f func(*Worker, A) (R, error)) runner[A, R
 			}
 			out[i] = r
 		}
+		return nil
+	})
+}
+
+// intoRunner is plainRunner for MapInto, whose output is the caller's own
+// memory: each block of results is computed into a buffer on the worker's
+// stack and copied out only while the worker is still part of the call.
+// A call that abandons the worker (TaskTimeout, Context, Terminate) waits
+// for a copy in progress, so no result lands in dst after MapInto returned.
+// Cost: two atomic stores, one load and a copy from L1 per 64 tasks.
+func intoRunner[A, R any](b *jobBase, f func(A) R) runner[A, R] {
+	return chunkRunner(b, func(w *Worker, in []A, out []R, base int, cur *int) error {
+		var buf [checkEvery]R
+		tmp := buf[:len(in)]
+		for i := range in {
+			*cur = base + i
+			tmp[i] = f(in[i])
+		}
+		w.storing.Store(true)
+		if w.inJob.Load() == b {
+			copy(out, tmp)
+		}
+		w.storing.Store(false)
 		return nil
 	})
 }

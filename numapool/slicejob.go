@@ -66,7 +66,7 @@ func (j *sliceJob) work(w *Worker) bool {
 		if completed > 0 && j.done.Add(completed) == j.chunks {
 			j.stopped.Store(true)
 		}
-		j.leave()
+		j.leave(w)
 	}()
 	if !j.enter(w) {
 		return false
@@ -133,8 +133,14 @@ func runSlice(p *Pool, j *sliceJob, cc *callConfig) (err error) {
 		return err
 	}
 	defer p.endCall(j)
+	defer j.startWatch()()
 	p.notify()
-	j.wait(func() bool { return j.done.Load() == j.chunks || j.drained() })
+	j.wait(func() bool {
+		return j.done.Load() == j.chunks || j.drained() || (j.stopped.Load() && j.abandon.Load())
+	})
+	if j.done.Load() != j.chunks {
+		j.waitDrained() // a prompt stop abandons the workers that stay
+	}
 	if j.done.Load() == j.chunks {
 		// Every task ran: only a task's own failure makes the call fail,
 		// not a cancellation that came after the work was done.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -135,8 +136,21 @@ func (p *Pool) ExitResults() []ExitResult {
 // An error (or a panic, or runtime.Goexit in init) fails job b with a
 // *WorkerError; false means w must not run tasks of b.
 func (w *Worker) startState(b *jobBase) (ok bool) {
-	h := w.pool.hooks
+	p := w.pool
+	h := p.hooks
 	t0 := time.Now()
+	var running atomic.Bool // init has not returned, nor timed out
+	if limit := p.initTimeout; limit > 0 {
+		running.Store(true)
+		t := time.AfterFunc(limit, func() {
+			if running.CompareAndSwap(true, false) {
+				b.abandon.Store(true)
+				b.fail(&WorkerError{WorkerID: w.id, Phase: "init", Err: &TimeoutError{Phase: "init", Limit: limit}})
+				p.abandonWorker(w, b)
+			}
+		})
+		defer t.Stop()
+	}
 	ended := false
 	defer func() {
 		if !ended {
@@ -145,6 +159,9 @@ func (w *Worker) startState(b *jobBase) (ok bool) {
 	}()
 	s, err := h.init(w)
 	ended = true
+	if p.initTimeout > 0 && !running.CompareAndSwap(true, false) {
+		return false // timed out: this worker was abandoned; s is dropped
+	}
 	if err != nil {
 		b.fail(&WorkerError{WorkerID: w.id, Phase: "init", Err: err})
 		return false
@@ -169,9 +186,34 @@ func (w *Worker) endState(b *jobBase) {
 	}
 	t0 := time.Now()
 	var (
-		v   any
-		err error
+		v       any
+		err     error
+		running atomic.Bool // exit has not returned, nor timed out
 	)
+	if limit := p.exitTimeout; limit > 0 {
+		running.Store(true)
+		t := time.AfterFunc(limit, func() {
+			if !running.CompareAndSwap(true, false) {
+				return
+			}
+			terr := &WorkerError{WorkerID: w.id, Phase: "exit", Err: &TimeoutError{Phase: "exit", Limit: limit}}
+			if b != nil {
+				b.abandon.Store(true)
+				b.fail(terr)
+				p.abandonWorker(w, b)
+				return
+			}
+			p.exitMu.Lock()
+			p.exitErrs = append(p.exitErrs, terr)
+			p.exitMu.Unlock()
+			// Not inside a call: let Close stop waiting for this thread.
+			if w.abandoned.CompareAndSwap(false, true) {
+				p.abandonedThreads.Add(1)
+				p.threads.Done()
+			}
+		})
+		defer t.Stop()
+	}
 	func() {
 		ended := false
 		defer func() {
@@ -182,6 +224,9 @@ func (w *Worker) endState(b *jobBase) {
 		v, err = p.hooks.exit(w, s)
 		ended = true
 	}()
+	if p.exitTimeout > 0 && !running.CompareAndSwap(true, false) {
+		return // timed out: reported, and the result dropped
+	}
 	p.insights.exitDone(w.id, time.Since(t0))
 	p.exitMu.Lock()
 	p.exits = append(p.exits, ExitResult{WorkerID: w.id, Thread: p.threadsEnded[w.id], Value: v})

@@ -3,6 +3,7 @@ package numapool
 import (
 	"iter"
 	"sync/atomic"
+	"unsafe"
 )
 
 // streamJob runs a call whose input arrives one item at a time (an
@@ -92,7 +93,7 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 	if !j.pending() {
 		return false
 	}
-	defer j.leave() // also when a task called runtime.Goexit
+	defer j.leave(w) // also when a task called runtime.Goexit
 	if !j.enter(w) {
 		return false
 	}
@@ -108,6 +109,9 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 			j.results.pushWait(c)
 			j.signal()
 			break
+		}
+		if j.timeout > 0 {
+			w.curChunk.Store((*byte)(unsafe.Pointer(c)))
 		}
 		c.ok = j.run(w, c.args, c.res, c.start)
 		if t := j.progress; t != nil && c.ok {

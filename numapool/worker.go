@@ -1,6 +1,7 @@
 package numapool
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"sync/atomic"
@@ -26,6 +27,16 @@ type Worker struct {
 	tid  int
 
 	shared any // the current call's shared objects for this worker
+
+	// The call this worker is inside (nil between calls), for the abandon
+	// handshake: the worker leaves with a compare-and-swap, and a call that
+	// abandons it wins that swap instead (abandonWorker).
+	inJob     atomic.Pointer[jobBase]
+	job       *jobBase             // the same, for the worker's own reads (Context)
+	abandoned atomic.Bool          // its call gave up on it; it ends after its task
+	storing   atomic.Bool          // copying results into caller memory (MapInto)
+	curTask   atomic.Int64         // index of the running task, under TaskTimeout
+	curChunk  atomic.Pointer[byte] // its chunk (*chunk[A, R]), for the timeout's message
 
 	// Per-worker state (WithState): made by init on this thread.
 	state   unsafe.Pointer
@@ -60,6 +71,19 @@ func (w *Worker) Node() int { return w.node }
 // sched_getcpu call, tens of nanoseconds): for a worker pinned to one CPU,
 // always that CPU. Call it from the worker's own task.
 func (w *Worker) CPU() int { return csrc.CurrentCPU() }
+
+// Context returns the context of the call whose task is running: it is
+// done when the call stops early (a task error, its Context option, a
+// TaskTimeout, Terminate) or has returned. A task that may run long should
+// watch it: Go cannot stop a task from outside, so a call that must return
+// promptly abandons a worker whose task ignores it (see TaskTimeout).
+// Outside a task it returns context.Background().
+func (w *Worker) Context() context.Context {
+	if b := w.job; b != nil {
+		return b.context()
+	}
+	return context.Background()
+}
 
 // ThreadID returns the kernel thread id of the worker's thread.
 func (w *Worker) ThreadID() int { return w.tid }
@@ -132,13 +156,19 @@ func (w *Worker) run(started chan<- error) {
 			// A task called runtime.Goexit: this goroutine is unwinding and
 			// its thread will end. The call already has the error.
 			w.endState(nil)
-			p.replace(w)
+			if !w.abandoned.Load() {
+				p.replace(w)
+			}
 		}
-		p.threads.Done()
+		if w.abandoned.Load() {
+			p.abandonedThreads.Add(-1) // abandonWorker counted it out of threads
+		} else {
+			p.threads.Done()
+		}
 	}()
 	retire := w.serve()
 	w.endState(nil) // a lifespan ending ran it already, inside its call
-	if retire {
+	if retire && !w.abandoned.Load() {
 		p.replace(w)
 	}
 	clean = true
@@ -157,9 +187,9 @@ func (p *Pool) replace(w *Worker) {
 func (w *Worker) serve() (retire bool) {
 	p := w.pool
 	for {
-		if p.quit.Load() {
+		if p.quit.Load() || w.abandoned.Load() {
 			// Close sets quit once no call is left; Terminate once every
-			// call is stopped.
+			// call is stopped. An abandoned worker has been replaced.
 			return false
 		}
 		gen := p.workGen.Load()
