@@ -22,6 +22,9 @@ func (m *Machine) objects() objects {
 	pu := make(map[*PU]*PU, len(m.pus))
 	var o objects
 	for _, p := range m.packages {
+		if p.hidden {
+			continue // pkg[p] is nil: links to it become nil
+		}
 		c := *p
 		pkg[p] = &c
 		o.packages = append(o.packages, &c)
@@ -34,6 +37,9 @@ func (m *Machine) objects() objects {
 		o.nodes = append(o.nodes, &c)
 	}
 	for _, k := range m.cores {
+		if k.hidden {
+			continue
+		}
 		c := *k
 		c.Package, c.Node = pkg[k.Package], node[k.Node]
 		core[k] = &c
@@ -47,6 +53,9 @@ func (m *Machine) objects() objects {
 	}
 	for _, k := range m.cores {
 		c := core[k]
+		if c == nil {
+			continue
+		}
 		c.PUs = make([]*PU, len(k.PUs))
 		for i, p := range k.PUs {
 			c.PUs[i] = pu[p]
@@ -54,13 +63,18 @@ func (m *Machine) objects() objects {
 	}
 	for _, p := range m.packages {
 		c := pkg[p]
+		if c == nil {
+			continue
+		}
 		c.Nodes = make([]*Node, len(p.Nodes))
 		for i, n := range p.Nodes {
 			c.Nodes[i] = node[n]
 		}
-		c.Cores = make([]*Core, len(p.Cores))
-		for i, k := range p.Cores {
-			c.Cores[i] = core[k]
+		c.Cores = make([]*Core, 0, len(p.Cores))
+		for _, k := range p.Cores {
+			if core[k] != nil {
+				c.Cores = append(c.Cores, core[k])
+			}
 		}
 	}
 	for _, k := range m.caches {

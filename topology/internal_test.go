@@ -37,3 +37,18 @@ func TestReadMemTotal(t *testing.T) {
 	assert.Equal(t, uint64(0), readMemTotal(f, "c", "MemTotal"))
 	assert.Equal(t, uint64(0), readMemTotal(f, "missing", "MemTotal"))
 }
+
+// TestReadStopsAtNUL reads files as hwloc's recorded machines hold them:
+// some end with a NUL byte after the newline.
+func TestReadStopsAtNUL(t *testing.T) {
+	dir := t.TempDir()
+	assert.NoError(t, writeTestFile(dir, "list", "0-3\n\x00"))
+	assert.NoError(t, writeTestFile(dir, "mask", "00000000,0000000f\n\x00garbage"))
+	f := fsys{fs: os.DirFS(dir)}
+	set, ok := f.readSet(".", "list")
+	assert.True(t, ok)
+	assert.Equal(t, "0-3", set.String())
+	set, ok = f.readSet(".", "mask")
+	assert.True(t, ok)
+	assert.Equal(t, "0-3", set.String())
+}

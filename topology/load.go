@@ -27,6 +27,8 @@ type cpuTopo struct {
 	coreID   int
 	siblings CPUSet // core_cpus / thread_siblings
 	pkgCPUs  CPUSet // package_cpus / core_siblings
+	noCore   bool   // no core file: hwloc makes no Core for the CPU
+	noPkg    bool   // no package file: hwloc makes no Package for it
 	book     CPUSet // s390 book_siblings; empty elsewhere
 	drawer   CPUSet // s390 drawer_siblings; empty elsewhere
 }
@@ -148,8 +150,11 @@ func readCPUs(f fsys) []cpuTopo {
 		c.coreID = f.readInt(path.Join(td, "core_id"), -1)
 		// A CPU without topology files is a core of its own, in a package
 		// with the other CPUs that have none.
-		c.siblings, _ = f.readSet(td, "core_cpus_list", "core_cpus", "thread_siblings_list", "thread_siblings")
-		c.pkgCPUs, _ = f.readSet(td, "package_cpus_list", "package_cpus", "core_siblings_list", "core_siblings")
+		var ok bool
+		c.siblings, ok = f.readSet(td, "core_cpus_list", "core_cpus", "thread_siblings_list", "thread_siblings")
+		c.noCore = !ok
+		c.pkgCPUs, ok = f.readSet(td, "package_cpus_list", "package_cpus", "core_siblings_list", "core_siblings")
+		c.noPkg = !ok
 		c.book, _ = f.readSet(td, "book_siblings_list", "book_siblings")
 		c.drawer, _ = f.readSet(td, "drawer_siblings_list", "drawer_siblings")
 		out = append(out, c)
@@ -373,7 +378,7 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 			}
 		}
 		done = done.Union(full)
-		pkgs = append(pkgs, pkgInfo{p: &Package{OSIndex: t.pkgID, CPUs: full.Intersect(m.usable)}, full: full})
+		pkgs = append(pkgs, pkgInfo{p: &Package{OSIndex: t.pkgID, CPUs: full.Intersect(m.usable), hidden: t.noPkg}, full: full})
 	}
 	numberUnknownPackages(pkgs, byID, func(p pkgInfo) (*Package, CPUSet) { return p.p, p.full })
 
@@ -428,7 +433,7 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 				}
 			}
 			coreDone = coreDone.Union(sib)
-			core := &Core{OSIndex: t.coreID, CPUs: sib, Package: pk.p, Node: nodeByID[m.NodeOf(c)]}
+			core := &Core{OSIndex: t.coreID, CPUs: sib, Package: pk.p, Node: nodeByID[m.NodeOf(c)], hidden: t.noCore}
 			for s := range sib.All() {
 				pu := &PU{OSIndex: s, Core: core, Package: pk.p, Node: nodeByID[m.NodeOf(s)]}
 				core.PUs = append(core.PUs, pu)

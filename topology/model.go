@@ -41,6 +41,10 @@ type Package struct {
 	CPUs    CPUSet  // usable CPUs in this package
 	Nodes   []*Node // NUMA nodes whose CPUs lie in this package
 	Cores   []*Core // usable cores, by first CPU
+
+	// hidden: the kernel gives no package files for its CPUs, and hwloc
+	// makes no Package; placement still groups its CPUs.
+	hidden bool
 }
 
 // Node is a NUMA node: a range of memory and the CPUs local to it.
@@ -61,14 +65,18 @@ type Core struct {
 	OSIndex int    // core_id; repeats across packages
 	CPUs    CPUSet // usable SMT siblings
 	PUs     []*PU
-	Package *Package
-	Node    *Node // nil when no kept node holds the core
+	Package *Package // nil when the kernel gives no package files
+	Node    *Node    // nil when no kept node holds the core
+
+	// hidden: the kernel gives no core files for the CPU, and hwloc makes
+	// no Core; placement still treats the CPU as a core of its own.
+	hidden bool
 }
 
 // PU is a processing unit: one logical CPU (hardware thread).
 type PU struct {
-	OSIndex int // the Linux CPU number
-	Core    *Core
+	OSIndex int   // the Linux CPU number
+	Core    *Core // nil when the kernel gives no core files
 	Package *Package
 	Node    *Node // nil when no kept node holds the CPU
 }

@@ -112,3 +112,41 @@ func TestParityPackagesWithoutAllowedCPUs(t *testing.T) {
 	require.Len(t, m.Nodes(), 2)
 	assert.Equal(t, 2, m.Nodes()[0].OSIndex)
 }
+
+// hwloc (look_sysfscpu) makes a Core only from a core_cpus or
+// thread_siblings file and a Package only from a package_cpus or
+// core_siblings file: without them (4fake-4gr1nu1pu, 2ps3-2t), lstopo
+// shows no Core or no Package. Placement still uses every usable CPU.
+func TestParityNoCoreOrPackageFiles(t *testing.T) {
+	spec := topologytest.Spec{Packages: 2, NodesPerPackage: 1, CoresPerNode: 2, ThreadsPerCore: 2, NoCoreFiles: true}
+	m := topologytest.Load(t, spec)
+	assert.Empty(t, m.Cores())
+	require.Len(t, m.Packages(), 2)
+	for _, p := range m.Packages() {
+		assert.Empty(t, p.Cores)
+	}
+	assert.Nil(t, m.PU(4).Core)
+	assert.Equal(t, 1, m.PU(6).Package.OSIndex)
+	order, err := m.Order(topology.Compact, topology.CPUSet{})
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 1, 4, 5, 2, 3, 6, 7}, order, "each CPU a core of its own, node by node")
+	count := map[topology.ObjectType]int{}
+	m.Tree().Walk(func(o *topology.Object, _ int) { count[o.Type]++ })
+	assert.Equal(t, 0, count[topology.CoreObject])
+	assert.Equal(t, 8, count[topology.PUObject])
+
+	spec.NoCoreFiles, spec.NoPackageFiles = false, true
+	m = topologytest.Load(t, spec)
+	assert.Empty(t, m.Packages())
+	require.Len(t, m.Cores(), 4)
+	assert.Nil(t, m.Cores()[0].Package)
+	assert.Nil(t, m.Node(1).Package)
+	assert.Nil(t, m.PU(3).Package)
+	order, err = m.Order(topology.Spread, topology.CPUSet{})
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 2, 1, 3, 4, 6, 5, 7}, order)
+	count = map[topology.ObjectType]int{}
+	m.Tree().Walk(func(o *topology.Object, _ int) { count[o.Type]++ })
+	assert.Equal(t, 0, count[topology.PackageObject])
+	assert.Equal(t, 4, count[topology.CoreObject])
+}

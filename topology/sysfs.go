@@ -23,13 +23,16 @@ func rel(p string) string {
 	return p
 }
 
-// read returns the trimmed content of p and whether it could be read.
+// read returns the content of p up to its first NUL byte (some recorded
+// machines end their files with one; C readers such as hwloc stop there),
+// trimmed, and whether it could be read.
 func (f fsys) read(p string) (string, bool) {
 	b, err := fs.ReadFile(f.fs, rel(p))
 	if err != nil {
 		return "", false
 	}
-	return strings.TrimSpace(string(b)), true
+	s, _, _ := strings.Cut(string(b), "\x00")
+	return strings.TrimSpace(s), true
 }
 
 // readInt returns the integer in p, or def when p is missing or not a number.

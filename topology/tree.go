@@ -74,7 +74,7 @@ func (m *Machine) Tree() *Object {
 		}
 		objs = append(objs, &Object{Type: ObjectType(c.Name()), OSIndex: -1, CPUs: c.CPUs, Size: c.Size})
 	}
-	for _, c := range m.cores {
+	for _, c := range all.cores {
 		objs = append(objs, &Object{Type: CoreObject, OSIndex: c.OSIndex, CPUs: c.CPUs})
 	}
 	for _, p := range m.pus {

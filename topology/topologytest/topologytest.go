@@ -46,6 +46,10 @@ type Spec struct {
 	// BookOf[p] (book_siblings), all books in one drawer.
 	UnknownPackageIDs bool
 	BookOf            []int
+	// NoCoreFiles writes no core_cpus or thread_siblings files, and
+	// NoPackageFiles no package_cpus or core_siblings files, as some
+	// kernels (PS3, fake test machines) did.
+	NoCoreFiles, NoPackageFiles bool
 	// Initiators[n] lists the nodes whose CPUs are node n's HMAT
 	// initiators (nodeN/access1/initiators/nodeM).
 	Initiators map[int][]int
@@ -186,11 +190,17 @@ func (s Spec) writeCPUs(w *writer) {
 		w.file(t+"/core_id", strconv.Itoa(me.core))
 		sib := s.set(func(o cpu) bool { return o.pkg == me.pkg && o.core == me.core })
 		pkg := s.set(func(o cpu) bool { return o.pkg == me.pkg })
-		w.sets(t, "thread_siblings", sib, s.OldKernel)
-		w.sets(t, "core_siblings", pkg, s.OldKernel)
-		if !s.OldKernel {
-			w.sets(t, "core_cpus", sib, false)
-			w.sets(t, "package_cpus", pkg, false)
+		if !s.NoCoreFiles {
+			w.sets(t, "thread_siblings", sib, s.OldKernel)
+			if !s.OldKernel {
+				w.sets(t, "core_cpus", sib, false)
+			}
+		}
+		if !s.NoPackageFiles {
+			w.sets(t, "core_siblings", pkg, s.OldKernel)
+			if !s.OldKernel {
+				w.sets(t, "package_cpus", pkg, false)
+			}
 		}
 		node := s.set(func(o cpu) bool { return o.node == me.node })
 		l2 := sib
