@@ -447,6 +447,7 @@ func (m *Machine) build(cpus []cpuTopo, nodes []*sysNode, limits processLimits) 
 	for c := range m.usable.All() {
 		m.pus = append(m.pus, puOf[c])
 	}
+	m.indexGraph()
 }
 
 // numberUnknownPackages numbers the packages whose physical_package_id is
