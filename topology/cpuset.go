@@ -13,11 +13,22 @@ import (
 // csrc's maxCPUs is the same count, for the affinity calls.
 const MaxCPUs = 8192
 
+const (
+	// wordBits is the number of CPUs one word of a CPUSet holds.
+	wordBits = 64
+	// maskWordBits is the number of CPUs one comma-separated word of a
+	// Linux hex mask holds: the kernel prints bitmaps in 32-bit words
+	// (bitmap_print_to_pagebuf, "%*pb").
+	maskWordBits = 32
+	// maskWordHex is the number of hex digits of one mask word.
+	maskWordHex = maskWordBits / 4
+)
+
 // CPUSet is a set of logical CPU numbers (Linux OS indexes). The zero value
 // is the empty set. A CPUSet is a value: no method changes its receiver or
 // shares storage with a result, so copies are independent.
 type CPUSet struct {
-	words []uint64 // bit i of words[i/64]; no trailing zero words
+	words []uint64 // bit i of words[i/wordBits]; no trailing zero words
 }
 
 // NewCPUSet returns the set holding cpus. It panics on a negative CPU.
@@ -33,11 +44,11 @@ func NewCPUSet(cpus ...int) CPUSet {
 }
 
 func setBit(w []uint64, c int) []uint64 {
-	i := c / 64
+	i := c / wordBits
 	for len(w) <= i {
 		w = append(w, 0)
 	}
-	w[i] |= 1 << uint(c%64)
+	w[i] |= 1 << uint(c%wordBits)
 	return w
 }
 
@@ -114,14 +125,14 @@ func ParseCPUMask(s string) (CPUSet, error) {
 	var w []uint64
 	for i, p := range parts {
 		p = strings.TrimSpace(p)
-		if p == "" || len(p) > 8 {
-			return CPUSet{}, fmt.Errorf("topology: bad CPU mask %q: word %q is not 1 to 8 hex digits", s, p)
+		if p == "" || len(p) > maskWordHex {
+			return CPUSet{}, fmt.Errorf("topology: bad CPU mask %q: word %q is not 1 to %d hex digits", s, p, maskWordHex)
 		}
-		v, err := strconv.ParseUint(p, 16, 32)
+		v, err := strconv.ParseUint(p, 16, maskWordBits)
 		if err != nil {
 			return CPUSet{}, fmt.Errorf("topology: bad CPU mask %q: word %q is not hex", s, p)
 		}
-		base := 32 * (len(parts) - 1 - i)
+		base := maskWordBits * (len(parts) - 1 - i)
 		for v != 0 {
 			b := bits.TrailingZeros64(v)
 			if base+b >= MaxCPUs {
@@ -168,13 +179,14 @@ func (s CPUSet) Mask() string {
 	if len(s.words) == 0 {
 		return "0"
 	}
-	n := len(s.words) * 2
-	if s.words[len(s.words)-1]>>32 == 0 {
+	const perWord = wordBits / maskWordBits
+	n := len(s.words) * perWord
+	if s.words[len(s.words)-1]>>maskWordBits == 0 {
 		n--
 	}
 	parts := make([]string, 0, n)
 	for i := n - 1; i >= 0; i-- {
-		v := uint32(s.words[i/2] >> (32 * uint(i%2)))
+		v := uint32(s.words[i/perWord] >> (maskWordBits * uint(i%perWord)))
 		parts = append(parts, fmt.Sprintf("%08x", v))
 	}
 	return strings.Join(parts, ",")
@@ -182,10 +194,10 @@ func (s CPUSet) Mask() string {
 
 // Has reports whether cpu is in the set.
 func (s CPUSet) Has(cpu int) bool {
-	if cpu < 0 || cpu/64 >= len(s.words) {
+	if cpu < 0 || cpu/wordBits >= len(s.words) {
 		return false
 	}
-	return s.words[cpu/64]&(1<<uint(cpu%64)) != 0
+	return s.words[cpu/wordBits]&(1<<uint(cpu%wordBits)) != 0
 }
 
 // Len returns the number of CPUs in the set.
@@ -204,7 +216,7 @@ func (s CPUSet) IsEmpty() bool { return len(s.words) == 0 }
 func (s CPUSet) First() int {
 	for i, w := range s.words {
 		if w != 0 {
-			return i*64 + bits.TrailingZeros64(w)
+			return i*wordBits + bits.TrailingZeros64(w)
 		}
 	}
 	return -1
@@ -216,7 +228,7 @@ func (s CPUSet) Last() int {
 		return -1
 	}
 	i := len(s.words) - 1
-	return i*64 + 63 - bits.LeadingZeros64(s.words[i])
+	return i*wordBits + wordBits - 1 - bits.LeadingZeros64(s.words[i])
 }
 
 // Slice returns the CPUs in ascending order.
@@ -234,7 +246,7 @@ func (s CPUSet) All() iter.Seq[int] {
 		for i, w := range s.words {
 			for w != 0 {
 				b := bits.TrailingZeros64(w)
-				if !yield(i*64 + b) {
+				if !yield(i*wordBits + b) {
 					return
 				}
 				w &= w - 1

@@ -17,6 +17,12 @@ import (
 const (
 	cpuDir  = "sys/devices/system/cpu"
 	nodeDir = "sys/devices/system/node"
+
+	// localDistance is a node's distance to itself: ACPI's SLIT normalises
+	// distances to it, and Linux prints it where there is no SLIT.
+	localDistance = 10
+	// kiB is the unit of meminfo and of huge page folder names ("kB").
+	kiB = 1024
 )
 
 // cpuTopo is what sysfs says about one logical CPU.
@@ -228,7 +234,7 @@ func gpuMemoryNodes(f fsys) CPUSet {
 func (m *Machine) readDistances(f fsys, nodes []*sysNode) {
 	if !f.exists(nodeDir) {
 		m.distIDs = []int{nodes[0].id}
-		m.dist = [][]int{{10}}
+		m.dist = [][]int{{localDistance}}
 		return
 	}
 	ids := make([]int, len(nodes))
@@ -493,7 +499,7 @@ func readMemTotal(f fsys, p, key string) uint64 {
 					return 0
 				}
 				if i+2 < len(fs) && strings.EqualFold(fs[i+2], "kB") {
-					v *= 1024
+					v *= kiB
 				}
 				return v
 			}
@@ -508,7 +514,7 @@ func readHugePages(f fsys, dir string) []HugePages {
 	for _, kb := range f.numberedSuffix(dir, "hugepages-", "kB") {
 		d := path.Join(dir, "hugepages-"+strconv.Itoa(kb)+"kB")
 		out = append(out, HugePages{
-			Size:  uint64(kb) * 1024,
+			Size:  uint64(kb) * kiB,
 			Total: f.readInt(path.Join(d, "nr_hugepages"), 0),
 			Free:  f.readInt(path.Join(d, "free_hugepages"), 0),
 		})
