@@ -7,6 +7,7 @@ import (
 
 	"github.com/numapool/numapool/mpi/codec"
 	"github.com/numapool/numapool/mpi/internal/plan"
+	"github.com/numapool/numapool/numapool"
 )
 
 // Message tags: rank 0 to a rank (chunks, then Stop), a rank to rank 0
@@ -358,28 +359,71 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	return failure
 }
 
+// A piece is one chunk of a batch that a rank runs in one call of its pool.
+type piece struct {
+	lo, hi int
+	off    int  // position of its first task in the batch
+	void   bool // not to be run: answer Skipped
+	fail   bool // answer with this rank's failure
+}
+
 // follow is the side of every other rank: it runs the chunks rank 0 sends
-// until told to stop, then learns how the call ended.
+// until told to stop, then learns how the call ended. Chunks that are
+// already queued when a rank looks for work run together, in one call of
+// its pool: each pool call costs two thread wake-ups, and a rank that
+// holds Prefetch chunks often finds more than one waiting.
 func follow[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	var mine error // this rank's own failure
-	halted := false
+	halted, stopped := false, false
 	var args []A
 	var out []R
 	var msg []byte
-	for {
-		_, m, err := t.recv(0, tagDown)
-		if err != nil {
-			return err
+	var batch []piece
+	for !stopped {
+		batch, args = batch[:0], args[:0]
+		var err error
+		// The first chunk is waited for; the others are taken if there.
+		for len(batch) < j.cfg.prefetch && !(j.perChunk && len(batch) == 1) {
+			var m []byte
+			var ok bool
+			if len(batch) == 0 {
+				_, m, err = t.recv(0, tagDown)
+				ok = true
+			} else {
+				_, m, ok, err = t.poll(0, tagDown)
+			}
+			if err != nil {
+				return err
+			}
+			if !ok {
+				break
+			}
+			kind, lo, hi, payload, err := readHeader(m, seq)
+			if err != nil {
+				return err
+			}
+			if kind == msgStop {
+				stopped = true
+				break
+			}
+			if kind != msgWork && kind != msgVoid || lo < 0 || hi < lo || hi > j.n {
+				return fmt.Errorf("mpi: rank 0 sent kind %d for tasks [%d, %d) of %d", kind, lo, hi, j.n)
+			}
+			pc := piece{lo: lo, hi: hi, off: len(args), void: kind == msgVoid || mine != nil}
+			if !pc.void && j.ship {
+				// The message buffer is reused: decode now.
+				args = append(args, make([]A, hi-lo)...)
+				if err := j.args.Decode(payload, args[pc.off:]); err != nil {
+					mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("arguments of tasks %d..%d: %v", lo, hi-1, err), Err: err}
+					args, pc.void, pc.fail = args[:pc.off], true, true
+				}
+			} else if !pc.void && j.in != nil {
+				args = append(args, j.in[lo:hi]...)
+			}
+			batch = append(batch, pc)
 		}
-		kind, lo, hi, payload, err := readHeader(m, seq)
-		if err != nil {
-			return err
-		}
-		if kind == msgStop {
-			break
-		}
-		if kind != msgWork && kind != msgVoid || lo < 0 || hi < lo || hi > j.n {
-			return fmt.Errorf("mpi: rank 0 sent kind %d for tasks [%d, %d) of %d", kind, lo, hi, j.n)
+		if len(batch) == 0 {
+			continue
 		}
 		if !halted {
 			_, _, got, err := t.poll(0, tagHalt)
@@ -388,36 +432,35 @@ func follow[A, R any](t *thread, seq int64, j *job[A, R]) error {
 			}
 			halted = got
 		}
-		if halted || mine != nil || kind == msgVoid {
-			if err := t.send(0, tagUp, putHeader(msg[:0], msgSkipped, lo, hi, seq)); err != nil {
-				return err
+		if !halted && mine == nil && (len(args) > 0 || j.perChunk) {
+			lo, hi := batch[0].lo, batch[0].hi // only Reduce uses them, one chunk a batch
+			out = resize(out, len(args))
+			if j.perChunk {
+				out = resize(out, 1)
 			}
-			continue
-		}
-		if j.ship {
-			args = resize(args, hi-lo)
-			if err := j.args.Decode(payload, args); err != nil {
-				mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("arguments of tasks %d..%d: %v", lo, hi-1, err), Err: err}
-			}
-		} else if j.in != nil {
-			args = j.in[lo:hi]
-		}
-		if mine == nil {
-			out = resize(out, j.outLen(lo, hi))
 			if err := j.run(lo, hi, args, out); err != nil {
-				mine = taskError(err, t.rank, lo)
-			} else {
-				msg = putHeader(msg[:0], msgResult, lo, hi, seq)
-				if msg, err = j.res.Append(msg, out); err != nil {
-					mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("results of tasks %d..%d: %v", lo, hi-1, err), Err: err}
+				var k int
+				mine, k = batchError(err, t.rank, batch)
+				batch[k].fail = true
+			}
+		}
+		for _, pc := range batch {
+			switch {
+			case pc.fail:
+				msg = append(putHeader(msg[:0], msgFailed, pc.lo, pc.hi, seq), encodeError(mine)...)
+			case pc.void || halted || mine != nil:
+				msg = putHeader(msg[:0], msgSkipped, pc.lo, pc.hi, seq)
+			default:
+				res := out[pc.off : pc.off+j.outLen(pc.lo, pc.hi)]
+				msg = putHeader(msg[:0], msgResult, pc.lo, pc.hi, seq)
+				if msg, err = j.res.Append(msg, res); err != nil {
+					mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("results of tasks %d..%d: %v", pc.lo, pc.hi-1, err), Err: err}
+					msg = append(putHeader(msg[:0], msgFailed, pc.lo, pc.hi, seq), encodeError(mine)...)
 				}
 			}
-		}
-		if mine != nil {
-			msg = append(putHeader(msg[:0], msgFailed, lo, hi, seq), encodeError(mine)...)
-		}
-		if err := t.send(0, tagUp, msg); err != nil {
-			return err
+			if err := t.send(0, tagUp, msg); err != nil {
+				return err
+			}
 		}
 	}
 	if err := t.flush(); err != nil {
@@ -446,6 +489,21 @@ func follow[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		return j.take(status[1:])
 	}
 	return nil
+}
+
+// batchError describes the failure of a batch's pool call and the piece
+// it belongs to: the one holding the failed task, else the first.
+func batchError(err error, rank int, batch []piece) (error, int) {
+	te, ok := errors.AsType[*numapool.TaskError](err)
+	if !ok {
+		return taskError(err, rank, batch[0].lo), 0
+	}
+	for k, pc := range batch {
+		if !pc.void && te.Index >= pc.off && te.Index < pc.off+pc.hi-pc.lo {
+			return &TaskError{Rank: rank, WorkerID: te.WorkerID, Index: pc.lo + te.Index - pc.off, Arg: te.Arg, Msg: te.Err.Error(), Err: te.Err}, k
+		}
+	}
+	return taskError(err, rank, batch[0].lo), 0
 }
 
 // resize returns s with length n, reusing its memory when it can.
