@@ -153,14 +153,18 @@ func label(o *topology.Object) string {
 // bytes) that still shows at least 10 of it, rounded to the nearest unit,
 // up to PB.
 func size(b uint64) string {
+	const (
+		unitShift = 10 // each unit is 1024 of the one before
+		atLeast   = 10 // lstopo moves up a unit once it shows at least 10 of it
+	)
 	units := []string{"B", "KB", "MB", "GB", "TB", "PB"}
 	u := 0
-	for u+1 < len(units) && b>>(10*(u+1)) >= 10 {
+	for u+1 < len(units) && b>>(unitShift*(u+1)) >= atLeast {
 		u++
 	}
 	if u == 0 {
 		return fmt.Sprintf("%dB", b)
 	}
-	shift := uint(10 * u)
+	shift := uint(unitShift * u)
 	return fmt.Sprintf("%d%s", (b+1<<(shift-1))>>shift, units[u])
 }

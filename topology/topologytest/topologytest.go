@@ -79,6 +79,13 @@ type PCIDevice struct {
 	Node int
 }
 
+const (
+	kBPerMiB = 1024
+	// cfsPeriod is the kernel's default CPU bandwidth period: 100 ms, in
+	// µs, as cpu.max and cpu.cfs_period_us write it.
+	cfsPeriod = "100000"
+)
+
 // TwoSockets is 2 packages x 2 NUMA nodes x 4 cores x 2 threads: 32 CPUs,
 // nodes 0-3, node n holding cores 4n..4n+3, CPUs 4n..4n+3 and 16+4n..16+4n+3.
 func TwoSockets() Spec {
@@ -279,7 +286,7 @@ func (s Spec) writeNodes(w *writer) {
 				w.link(fmt.Sprintf("../../cpu/cpu%d", c), fmt.Sprintf("%s/cpu%d", d, c))
 			}
 		}
-		kb := s.nodeMiB() * 1024
+		kb := s.nodeMiB() * kBPerMiB
 		w.file(d+"/meminfo", fmt.Sprintf("Node %d MemTotal:       %d kB\nNode %d MemFree:        %d kB\n", n, kb, n, kb/2))
 		dist := make([]string, s.nodes())
 		for o := range dist {
@@ -299,9 +306,9 @@ func (s Spec) writeNodes(w *writer) {
 }
 
 func (s Spec) writeProc(w *writer) {
-	total := s.nodes() * s.nodeMiB() * 1024
+	total := s.nodes() * s.nodeMiB() * kBPerMiB
 	if s.NoNodeFolder {
-		total = s.nodeMiB() * 1024
+		total = s.nodeMiB() * kBPerMiB
 	}
 	w.file("proc/meminfo", fmt.Sprintf("MemTotal:       %d kB\nMemFree:        %d kB\nHugepagesize:       2048 kB\nHugetlb:               0 kB\n", total, total/2))
 	for _, kb := range []int{2048, 1048576} {
@@ -367,8 +374,8 @@ func (s Spec) writeCgroupV1(w *writer) {
 	}
 	d := "sys/fs/cgroup/cpu,cpuacct"
 	w.file(d+"/cpu.cfs_quota_us", "-1")
-	w.file(d+"/cpu.cfs_period_us", "100000")
-	quota, period := "-1", "100000"
+	w.file(d+"/cpu.cfs_period_us", cfsPeriod)
+	quota, period := "-1", cfsPeriod
 	if q, p, ok := strings.Cut(s.CPUMax, " "); ok {
 		quota, period = q, p
 		if q == "max" {
@@ -397,7 +404,7 @@ func (s Spec) writeCgroup2(w *writer) {
 	if s.CPUMax != "" {
 		w.file(d+"/cpu.max", s.CPUMax)
 	}
-	w.file(d+"/step/cpu.max", "max 100000")
+	w.file(d+"/step/cpu.max", "max "+cfsPeriod)
 	w.file(d+"/step/cgroup.procs", "1")
 }
 
