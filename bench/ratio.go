@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // A Result is one line of `go test -bench` output (or of the OpenMP
@@ -195,17 +195,13 @@ func allocs(v float64) string {
 	}
 }
 
-// duration prints ns with three significant digits and a unit.
+// duration prints ns with three significant digits and a unit, moving to
+// the next unit where rounding reaches 1000 (999.7 µs prints as 1 ms).
 func duration(ns float64) string {
-	d := time.Duration(ns)
-	switch {
-	case d >= time.Second:
-		return fmt.Sprintf("%.3g s", d.Seconds())
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.3g ms", float64(d)/1e6)
-	case d >= time.Microsecond:
-		return fmt.Sprintf("%.3g µs", float64(d)/1e3)
-	default:
-		return fmt.Sprintf("%.3g ns", ns)
+	v, units := ns, []string{"ns", "µs", "ms", "s"}
+	i := 0
+	for ; i < len(units)-1 && math.Abs(v) >= 999.5; i++ {
+		v /= 1000
 	}
+	return strconv.FormatFloat(v, 'g', 3, 64) + " " + units[i]
 }

@@ -77,3 +77,14 @@ func TestParseBenchBadValue(t *testing.T) {
 		t.Fatalf("err = %v, want one naming the line without ns/op", err)
 	}
 }
+
+func TestDuration(t *testing.T) {
+	for ns, want := range map[float64]string{
+		12: "12 ns", 999.4: "999 ns", 999.7: "1 µs", 1500: "1.5 µs", 999_700: "1 ms",
+		2_340_000: "2.34 ms", 1.65e9: "1.65 s", 3600e9: "3.6e+03 s",
+	} {
+		if got := duration(ns); got != want {
+			t.Errorf("duration(%v) = %q, want %q", ns, got, want)
+		}
+	}
+}
