@@ -98,7 +98,7 @@ func FuzzChunking(f *testing.F) {
 			return
 		}
 		require.NoError(t, err)
-		checkPlan(t, pl, tasks, workers, chunk, maxAct)
+		checkPlan(t, pl, tasks, workers, chunk, maxAct, n < 0)
 		if tasks >= 0 && tasks <= 3000 {
 			// The loops take no IterableLen: their length is n.
 			var loopOpts []CallOption
@@ -126,8 +126,9 @@ func optionErr(name string, v int) string {
 }
 
 // checkPlan checks pl's promises for tasks tasks (-1: unknown) on workers
-// workers with the options chunk and maxAct (0: not given).
-func checkPlan(t *testing.T, pl Plan, tasks, workers, chunk, maxAct int) {
+// workers with the options chunk and maxAct (0: not given); seq tells an
+// iter.Seq input, whose default chunk is at most maxSeqChunk.
+func checkPlan(t *testing.T, pl Plan, tasks, workers, chunk, maxAct int, seq bool) {
 	assert.Equal(t, tasks, pl.Tasks)
 	require.GreaterOrEqual(t, pl.ChunkSize, 1)
 	assert.LessOrEqual(t, pl.ChunkSize, pl.MaxActive, "a chunk fits in the tasks allowed in flight")
@@ -144,6 +145,9 @@ func checkPlan(t *testing.T, pl Plan, tasks, workers, chunk, maxAct int) {
 	if chunk == 0 {
 		per := uint64(4) * uint64(workers)
 		want = max(1, (uint64(tasks)+per-1)/per)
+		if seq {
+			want = min(want, maxSeqChunk)
+		}
 	}
 	if tasks > 0 {
 		want = min(want, uint64(tasks))
@@ -217,6 +221,8 @@ func runPlan(t *testing.T, p *Pool, tasks int, opts []CallOption) {
 		}
 	}
 	seqOpts := append(slices.Clip(opts), IterableLen(tasks))
+	seqPlan, err := p.Plan(-1, seqOpts...)
+	require.NoError(t, err)
 	i := 0
 	for r, err := range IMap(p, iterSeq(gen), square, seqOpts...) {
 		require.NoError(t, err)
@@ -225,7 +231,7 @@ func runPlan(t *testing.T, p *Pool, tasks int, opts []CallOption) {
 		handed.Add(1)
 	}
 	assert.Equal(t, tasks, i)
-	assert.LessOrEqual(t, peak.Load(), int64(pl.MaxActive), "tasks pulled and not yet handed out, plan %+v", pl)
+	assert.LessOrEqual(t, peak.Load(), int64(seqPlan.MaxActive), "tasks pulled and not yet handed out, plan %+v", seqPlan)
 }
 
 // FuzzRing runs a sequence of operations on a ring and on a model queue
