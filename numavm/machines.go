@@ -1,8 +1,22 @@
 package numavm
 
-// Machines is the set make test-numa boots, in order. Sizes are kept small:
-// QEMU's TCG runs every guest CPU on the host's few cores.
+// Machines is the set make test-numa boots, longest first (they run two at
+// a time). Sizes are kept small: QEMU's TCG runs every guest CPU on the
+// host's few cores.
 var Machines = []Machine{
+	{
+		Name: "memory-only", Doc: "a node with memory and no CPUs, as CXL memory looks",
+		Sockets: 1, Cores: 2, Threads: 1,
+		Nodes:     []Node{{"0-1", 768}, {"", 512}},
+		Distances: map[[2]int]int{{0, 1}: 24},
+		Slow:      true,
+		Want: Want{
+			Usable: "0-1", Online: "0-1", Packages: 1, Mems: []int{0, 1},
+			CPUsByNode: map[int]string{0: "0-1", 1: ""},
+			Siblings:   []string{"0", "1"},
+			HugeNode:   -1, GOMAXPROCS: 2,
+		},
+	},
 	{
 		Name: "2pkg-4node", Doc: "2 packages x 2 nodes, SLIT distances 10/12/20",
 		Sockets: 2, Cores: 2, Threads: 1,
@@ -26,19 +40,6 @@ var Machines = []Machine{
 			Usable: "0-1", Online: "0-1", Packages: 1, Mems: []int{0, 1},
 			CPUsByNode: map[int]string{0: "0-1", 1: ""},
 			Siblings:   []string{"0-1"},
-			HugeNode:   -1, GOMAXPROCS: 2,
-		},
-	},
-	{
-		Name: "memory-only", Doc: "a node with memory and no CPUs, as CXL memory looks",
-		Sockets: 1, Cores: 2, Threads: 1,
-		Nodes:     []Node{{"0-1", 768}, {"", 512}},
-		Distances: map[[2]int]int{{0, 1}: 24},
-		Slow:      true,
-		Want: Want{
-			Usable: "0-1", Online: "0-1", Packages: 1, Mems: []int{0, 1},
-			CPUsByNode: map[int]string{0: "0-1", 1: ""},
-			Siblings:   []string{"0", "1"},
 			HugeNode:   -1, GOMAXPROCS: 2,
 		},
 	},

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/numapool/numapool/numavm"
@@ -23,6 +24,7 @@ func run(args []string) int {
 	names := fs.String("machines", "", "comma-separated machines to boot (default: all)")
 	timeout := fs.Duration("timeout", 8*time.Minute, "hard limit for one machine, boot to power-off")
 	testTimeout := fs.Duration("test-timeout", 5*time.Minute, "-test.timeout of each test binary in a guest")
+	parallel := fs.Int("parallel", 2, "machines booted at once (guests rarely keep all their CPUs busy)")
 	race := fs.Bool("race", false, "build the test binaries with the race detector (several times slower under TCG)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -51,6 +53,13 @@ func run(args []string) int {
 		return 1
 	}
 
+	unlock, err := lock(*cache)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer unlock()
+
 	binDir := filepath.Join(*cache, "bin")
 	if err := buildBinaries(binDir, *race); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -61,13 +70,24 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Printf("numavm: kernel %s, %d machines, up to %s each, race detector %v\n", filepath.Base(*kernel), len(machines), *timeout, *race)
+	fmt.Printf("numavm: kernel %s, %d machines, %d at a time, up to %s each, race detector %v\n", filepath.Base(*kernel), len(machines), max(1, *parallel), *timeout, *race)
 
+	// Guests run -parallel at a time; summaries print in machine order.
+	done := make([]chan *verdict, len(machines))
+	slots := make(chan struct{}, max(1, *parallel))
+	for i, m := range machines {
+		done[i] = make(chan *verdict, 1)
+		go func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			dir := filepath.Join(*cache, "runs", m.Name)
+			res := boot(m, *kernel, initrd, dir, *timeout)
+			done[i] <- evaluate(m, res, dir, filepath.Join(binDir, "topology"))
+		}()
+	}
 	failed := 0
-	for _, m := range machines {
-		dir := filepath.Join(*cache, "runs", m.Name)
-		res := boot(m, *kernel, initrd, dir, *timeout)
-		v := evaluate(m, res, dir, filepath.Join(binDir, "topology"))
+	for i := range machines {
+		v := <-done[i]
 		v.print(os.Stdout)
 		if !v.ok() {
 			failed++
@@ -121,4 +141,21 @@ func pick(list string) ([]numavm.Machine, error) {
 		return nil, errors.New("numavm: -machines names no machine")
 	}
 	return out, nil
+}
+
+// lock takes CACHE/lock, so that two runs in one tree never share the
+// binaries, the initramfs and the logs.
+func lock(cache string) (func(), error) {
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(cache, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("numavm: another numavm run holds %s; wait for it to end", f.Name())
+	}
+	return func() { f.Close() }, nil
 }
