@@ -24,9 +24,10 @@
 //
 // [Option] values configure a pool ([Workers], [CPUIDs], [CPUSets],
 // [Placement], [Unpinned], [Daemon], [SharedObjects], [WithState],
-// [WithInsights], [FreshWorkersPerCall]); [CallOption] values configure one
-// call ([ChunkSize], [IterableLen], [MaxTasksActive], [WorkerLifespan],
-// [OrderTasks], [Context], [ProgressBar]).
+// [InitTimeout], [ExitTimeout], [WithInsights], [FreshWorkersPerCall]);
+// [CallOption] values configure one call ([ChunkSize], [IterableLen],
+// [MaxTasksActive], [WorkerLifespan], [OrderTasks], [Context],
+// [TaskTimeout], [ProgressBar]).
 //
 // # The calls
 //
@@ -99,6 +100,10 @@
 // Bad options are errors from [New] or from the call, before any task runs.
 //
 // # More
+//
+// [RunParallel] runs a benchmark body on every worker's pinned thread, as
+// testing.B.RunParallel does on goroutines, for parallel benchmarks that
+// repeat from run to run.
 //
 // The user guide (docs/usage.md in the repository) walks through every
 // feature beside its MPIRE counterpart. Every snippet in it is a runnable
