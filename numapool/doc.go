@@ -92,12 +92,14 @@
 //
 // # Errors
 //
-// The first task that returns an error, panics or calls runtime.Goexit ends
-// its call: tasks not yet started are dropped, and the call returns a
-// [*TaskError] naming the worker, the task's index and argument, and the
-// cause ([*PanicError] for a panic, with the stack kept in its Stack field);
-// errors.Is and errors.As reach the task's own error. The pool stays usable.
-// Bad options are errors from [New] or from the call, before any task runs.
+// The first task that returns an error, panics, calls runtime.Goexit or runs
+// past its TaskTimeout ends its call: tasks not yet started are dropped, and
+// the call returns a [*TaskError] naming the worker, the task's index and
+// argument, and the cause: the task's error, a [*PanicError] (one line of
+// Error, the whole stack in its Stack field), [ErrGoexit] or a
+// [*TimeoutError]. errors.Is and errors.As reach the task's own error. The
+// pool stays usable. Bad options are errors from [New] or from the call,
+// before any task runs.
 //
 // # More
 //
