@@ -48,8 +48,8 @@ fmt-check:
 # numapool, its Go peers and OpenMP (bench/openmp/omp.c, built here with gcc
 # -fopenmp, spinning and OMP_WAIT_POLICY=passive), BENCH_COUNT times each;
 # then a benchstat table and one line per workload with numapool's ratio to
-# every other case of the same run. bench: the full sizes (about 15 minutes
-# on 2 CPUs); bench-quick: the quick sizes, one timed op a run (under two
+# every other case of the same run. bench: the full sizes (about 20 minutes
+# on 2 busy CPUs); bench-quick: the quick sizes, one timed op a run (under two
 # minutes). The raw output stays in BENCH_OUT (a new temporary folder unless
 # set), for benchstat comparisons and `go run ./cmd/benchratio -md`.
 # bench-scaling: Medium and Unbalanced on 1, 2, 4, ... workers up to the

@@ -106,7 +106,8 @@ func median(v []float64) float64 {
 }
 
 // WriteRatios writes one line per workload: subject's median and its ratio
-// to every other case of the same workload (below 1: subject is faster).
+// to every other case of the same workload, as "/case ratio" (below 1:
+// subject is faster).
 // A workload without subject gets a line that says so.
 func WriteRatios(w io.Writer, rows []Row, subject string) error {
 	for _, wl := range workloads(rows) {
@@ -126,7 +127,7 @@ func WriteRatios(w io.Writer, rows []Row, subject string) error {
 		fmt.Fprintf(&b, "%-11s %s %s:", wl, subject, duration(own.NsPerOp))
 		for _, r := range rows {
 			if r.Workload == wl && r.Case != subject {
-				fmt.Fprintf(&b, " x%s %.2f", r.Case, own.NsPerOp/r.NsPerOp)
+				fmt.Fprintf(&b, " /%s %s", r.Case, ratio(own.NsPerOp, r.NsPerOp))
 			}
 		}
 		if _, err := fmt.Fprintln(w, b.String()); err != nil {
@@ -178,6 +179,9 @@ func workloads(rows []Row) []string {
 func ratio(a, b float64) string {
 	if a < 0 || b <= 0 {
 		return "–"
+	}
+	if r := a / b; r < 0.01 {
+		return fmt.Sprintf("%.1e", r) // two digits where %.2f would print 0.00
 	}
 	return fmt.Sprintf("%.2f", a/b)
 }

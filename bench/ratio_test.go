@@ -46,7 +46,7 @@ func TestSummarizeAndRatios(t *testing.T) {
 	if err := WriteRatios(&b, rows, "numapool"); err != nil {
 		t.Fatal(err)
 	}
-	wantLines := "Tiny        numapool 1.5 ms: xseq 0.38 xants 0.00 xopenmp-static-passive 3.00\n" +
+	wantLines := "Tiny        numapool 1.5 ms: /seq 0.38 /ants 1.9e-03 /openmp-static-passive 3.00\n" +
 		"Reduce      no numapool case\n"
 	if b.String() != wantLines {
 		t.Errorf("WriteRatios:\n%s\nwant:\n%s", b.String(), wantLines)
@@ -57,7 +57,7 @@ func TestSummarizeAndRatios(t *testing.T) {
 	}
 	for _, line := range []string{
 		"| numapool | 2 | 1.5 ms | 0.38 | 1.00 | 1.2e-05 |",
-		"| ants | 1 | 800 ms | 200.00 | 0.00 | 1.00 |",
+		"| ants | 1 | 800 ms | 200.00 | 1.9e-03 | 1.00 |",
 		"| openmp-static-passive | 1 | 500 µs | 0.12 | 3.00 | – |",
 		"| seq | 1 | 4 ms | 1.00 | – | – |",
 	} {

@@ -27,7 +27,7 @@ func TestRunFiles(t *testing.T) {
 	if err := run(&b, "numapool", false, []string{goOut, ompOut}); err != nil {
 		t.Fatal(err)
 	}
-	if want := "Medium      numapool 2 µs: xseq 0.50 xopenmp-static 1.25\n"; b.String() != want {
+	if want := "Medium      numapool 2 µs: /seq 0.50 /openmp-static 1.25\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 	if err := run(&b, "numapool", false, []string{filepath.Join(dir, "missing.txt")}); err == nil {
