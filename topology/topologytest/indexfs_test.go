@@ -42,5 +42,7 @@ func TestIndexFS(t *testing.T) {
 	b, err := fs.ReadFile(x, "sys/bus/pci/devices/0000:3b:00.0/vendor")
 	require.NoError(t, err)
 	assert.Equal(t, "0x8086\n", string(b), "read through the link")
-	require.NoError(t, fstest.TestFS(x, "sys/devices/system/cpu/cpu0/topology/core_id", "proc/meminfo"))
+	// fstest.TestFS opens every entry many ways: a small machine suffices.
+	small := Spec{Packages: 1, NodesPerPackage: 1, CoresPerNode: 2, ThreadsPerCore: 1, PCI: spec.PCI[:1]}
+	require.NoError(t, fstest.TestFS(indexFS(small.FS()), "sys/devices/system/cpu/cpu1/topology/core_id", "proc/meminfo"))
 }
