@@ -73,12 +73,14 @@ func newMapJob[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.W
 	j.fail = errors.Join(errs...)
 	local := cfg.local
 	j.run = func(lo, hi int, args []A, out []R) error {
-		res, err := numapool.MapFunc(p, args, f, local...)
-		if err != nil {
-			return err
-		}
-		copy(out, res)
-		return nil
+		return unlocked(func() error {
+			res, err := numapool.MapFunc(p, args, f, local...)
+			if err != nil {
+				return err
+			}
+			copy(out, res)
+			return nil
+		})
 	}
 	return j
 }
