@@ -149,8 +149,8 @@ func checkPlan(t *testing.T, pl Plan, tasks, workers, chunk, maxAct int, seq boo
 			want = min(want, maxSeqChunk)
 		}
 	}
-	if tasks > 0 {
-		want = min(want, uint64(tasks))
+	if tasks >= 0 {
+		want = max(1, min(want, uint64(tasks))) // an empty input gets chunks of 1
 	}
 	if maxAct > 0 {
 		want = min(want, uint64(maxAct))
