@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/numapool/numapool/topology"
 	"github.com/stretchr/testify/assert"
@@ -243,6 +244,10 @@ func TestBadPoolOptions(t *testing.T) {
 		{[]Option{CPUIDs(0), Unpinned()}, "numapool: CPUIDs/CPUSets cannot be combined with Unpinned or Placement; choose one way to place workers"},
 		{[]Option{CPUSets(topology.NewCPUSet(0)), Placement(topology.Spread)}, "numapool: CPUIDs/CPUSets cannot be combined with Unpinned or Placement; choose one way to place workers"},
 		{[]Option{Unpinned(), Placement(topology.Compact)}, "numapool: Unpinned cannot be combined with Placement"},
+		{[]Option{InitTimeout(0)}, "numapool: InitTimeout(0s): a timeout must be positive (leave the option out for none)"},
+		{[]Option{InitTimeout(-time.Second)}, "numapool: InitTimeout(-1s): a timeout must be positive (leave the option out for none)"},
+		{[]Option{ExitTimeout(0)}, "numapool: ExitTimeout(0s): a timeout must be positive (leave the option out for none)"},
+		{[]Option{ExitTimeout(math.MinInt64)}, "numapool: ExitTimeout(-2562047h47m16.854775808s): a timeout must be positive (leave the option out for none)"},
 		{[]Option{WithState((*WorkerState[int])(nil))}, "numapool: WithState(nil): make the state with numapool.NewWorkerState"},
 		{[]Option{WithState(NewWorkerState(func(*Worker) (int, error) { return 0, nil }, nil)), WithState(NewWorkerState(func(*Worker) (int, error) { return 0, nil }, nil))},
 			"numapool: WithState given twice: a pool has one worker state; put several values in one struct"},
@@ -303,6 +308,9 @@ func badCallOptions(t *testing.T) []struct {
 		{"WorkerLifespan(-1)", []CallOption{WorkerLifespan(-1)}, "numapool: WorkerLifespan(-1): a lifespan cannot be negative (0 means unlimited)"},
 		{"WorkerLifespan(MinInt)", []CallOption{WorkerLifespan(math.MinInt)}, fmt.Sprintf("numapool: WorkerLifespan(%d): a lifespan cannot be negative (0 means unlimited)", math.MinInt)},
 		{"Context(nil)", []CallOption{nilContext()}, "numapool: Context(nil): pass context.Background() for no deadline"},
+		{"TaskTimeout(0)", []CallOption{TaskTimeout(0)}, "numapool: TaskTimeout(0s): a timeout must be positive (leave the option out for none)"},
+		{"TaskTimeout(-1ns)", []CallOption{TaskTimeout(-1)}, "numapool: TaskTimeout(-1ns): a timeout must be positive (leave the option out for none)"},
+		{"TaskTimeout(MinInt64)", []CallOption{TaskTimeout(math.MinInt64)}, "numapool: TaskTimeout(-2562047h47m16.854775808s): a timeout must be positive (leave the option out for none)"},
 		{"ProgressWidth(0)", []CallOption{ProgressBar(ProgressWidth(0))}, "numapool: ProgressWidth(0): a bar is at least 1 column wide (leave the option out for the default)"},
 		{"ProgressWidth(MinInt)", []CallOption{ProgressBar(ProgressName("x"), ProgressWidth(math.MinInt))}, fmt.Sprintf("numapool: ProgressWidth(%d): a bar is at least 1 column wide (leave the option out for the default)", math.MinInt)},
 		{"CustomProgressBar(nil)", []CallOption{CustomProgressBar(nil)}, "numapool: CustomProgressBar(nil): pass a bar made with (*mpb.Progress).AddBar, or use ProgressBar() for the default bar"},
@@ -349,7 +357,8 @@ func TestHugeCallOptionsWork(t *testing.T) {
 		{ChunkSize(1 << 62)},
 		{MaxTasksActive(math.MaxInt)},
 		{WorkerLifespan(math.MaxInt)},
-		{ChunkSize(math.MaxInt), MaxTasksActive(math.MaxInt), WorkerLifespan(math.MaxInt)},
+		{TaskTimeout(math.MaxInt64)},
+		{ChunkSize(math.MaxInt), MaxTasksActive(math.MaxInt), WorkerLifespan(math.MaxInt), TaskTimeout(math.MaxInt64)},
 		{ChunkSize(1), MaxTasksActive(1)},
 	} {
 		for _, e := range entries() {
