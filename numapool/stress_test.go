@@ -570,7 +570,9 @@ func (r *stressRound) call(c *callPlan) {
 	outcome := r.check(c, o, visits, eff)
 	r.stats.add(c, outcome)
 	if bar != nil {
-		if outcome == "ok" {
+		// An empty sequence with IterableLen > 0 aborts its bar: the known
+		// bug in TestCustomBarOfEmptySeqCompletes.
+		if outcome == "ok" && !(c.seq && c.n == 0 && c.iterLen > 0) {
 			assert.True(t, bar.Completed(), "%v: its bar is complete", c)
 		}
 		assert.True(t, bar.AbortedOrCompleted(), "%v: its bar was neither completed nor aborted", c)
@@ -1181,4 +1183,34 @@ func TestCustomBarOfEmptyCallEnds(t *testing.T) {
 		t.Skip("known bug: a loop over 0 indices returns before it starts its progress tracker, so a CustomProgressBar given to it is never completed and the caller's Progress.Wait hangs; see report")
 	}
 	assert.Empty(t, open, "calls over an empty input that left their custom bar open (the caller's Progress.Wait would hang)")
+}
+
+// A call that succeeds completes its custom bar at the count reached, as
+// CustomProgressBar says, also over an empty sequence whose IterableLen
+// promised more.
+func TestCustomBarOfEmptySeqCompletes(t *testing.T) {
+	p := newPool(t, Workers(2))
+	prog := mpb.New(mpb.WithOutput(io.Discard))
+	var aborted []string
+	for _, e := range entries() {
+		if !e.source {
+			continue
+		}
+		bar := prog.AddBar(3)
+		var ran atomic.Int64
+		got, err, _ := e.run(p, 0, true, &ran, IterableLen(3), CustomProgressBar(bar))
+		require.NoError(t, err, e.name)
+		assert.Empty(t, got, e.name)
+		if !bar.Completed() {
+			aborted = append(aborted, e.name)
+		}
+		if !bar.AbortedOrCompleted() {
+			bar.Abort(true)
+		}
+	}
+	prog.Wait()
+	if slices.Equal(aborted, []string{"Map", "MapFunc", "MapUnordered", "MapUnorderedFunc", "ForEach", "ForEachFunc", "IMap", "IMapFunc", "IMapUnordered", "IMapUnorderedFunc"}) {
+		t.Skip("known bug: a successful call over an empty iter.Seq with IterableLen(3) aborts its CustomProgressBar instead of completing it; see report")
+	}
+	assert.Empty(t, aborted, "successful calls that did not complete their custom bar")
 }
