@@ -120,10 +120,11 @@ const (
 	fBreak           // the loop breaks after `at` results (lazy calls)
 	fCloseInLoop     // the loop body closes the pool after `at` results
 	fTerminateInLoop // the loop body terminates the pool after `at` results
+	fTimeout         // task `at` waits for its Worker.Context under TaskTimeout
 	numFaultKinds
 )
 
-var faultNames = [...]string{"none", "error", "panic", "Goexit", "cancel-in-task", "cancel-before", "break", "Close-in-loop", "Terminate-in-loop"}
+var faultNames = [...]string{"none", "error", "panic", "Goexit", "cancel-in-task", "cancel-before", "break", "Close-in-loop", "Terminate-in-loop", "timeout"}
 
 func (f faultKind) String() string { return faultNames[f] }
 
@@ -141,6 +142,11 @@ const (
 func (s stopKind) terminates() bool { return s == stopTerminate || s == stopTerminateInLoop }
 
 var errStress = errors.New("stress: injected task error")
+
+// stressTimeout is the TaskTimeout of calls with a task that never ends
+// by itself. Another task of such a call may pass it too on a loaded
+// machine, which the checks allow.
+const stressTimeout = 50 * time.Millisecond
 
 // stressPanic is the value an injected panic panics with.
 type stressPanic int
@@ -229,6 +235,9 @@ func planCall(rng *rand.Rand, nested bool) callPlan {
 		if c.kind.lazy() {
 			faults = append(faults, fBreak)
 		}
+		if c.kind.withErr() {
+			faults = append(faults, fTimeout) // the task needs its worker
+		}
 		c.fault = faults[rng.IntN(len(faults))]
 		c.at = rng.IntN(max(1, c.eff()+c.eff()/8)) // sometimes past the end: no fault
 		if c.fault == fBreak {
@@ -259,6 +268,9 @@ func (c *callPlan) callOpts(ctx context.Context) []CallOption {
 	}
 	if ctx != nil {
 		opts = append(opts, Context(ctx))
+	}
+	if c.fault == fTimeout {
+		opts = append(opts, TaskTimeout(stressTimeout))
 	}
 	return opts
 }
@@ -517,6 +529,12 @@ func (r *stressRound) call(c *callPlan) {
 		}
 		if err := act(i); err != nil {
 			return 0, err
+		}
+		if c.fault == fTimeout && i == c.at {
+			// Stuck until the call gives up on it: only TaskTimeout can
+			// end the call.
+			<-w.Context().Done()
+			return 0, w.Context().Err()
 		}
 		return stressVal(i), nil
 	}
@@ -836,7 +854,7 @@ func (r *stressRound) check(c *callPlan, o outcome, visits []atomic.Int32, eff i
 			return "bad"
 		}
 	}
-	faulty := c.at < eff && (c.fault == fError || c.fault == fPanic || c.fault == fGoexit)
+	faulty := c.at < eff && (c.fault == fError || c.fault == fPanic || c.fault == fGoexit || c.fault == fTimeout)
 	if o.err == nil {
 		switch {
 		case c.fault == fBreak:
@@ -882,6 +900,16 @@ func (r *stressRound) checkTaskError(c *callPlan, err error) bool {
 	var te *TaskError
 	if !assert.ErrorAs(t, err, &te, "%v", c) {
 		return false
+	}
+	if c.fault == fTimeout {
+		// The stuck task, or another one that passed the limit on a
+		// loaded machine.
+		var toe *TimeoutError
+		return assert.ErrorAs(t, te.Err, &toe, "%v", c) &&
+			assert.Equal(t, TimeoutError{Phase: "task", Limit: stressTimeout}, *toe, "%v", c) &&
+			assert.ErrorIs(t, err, context.DeadlineExceeded, "%v", c) &&
+			assert.True(t, te.Index >= 0 && te.Index < c.eff(), "%v: TaskError.Index %d", c, te.Index) &&
+			assert.True(t, te.WorkerID >= 0 && te.WorkerID < r.workers, "%v: worker %d", c, te.WorkerID)
 	}
 	index, arg := c.at, fmt.Sprint(c.at)
 	if c.kind.ranged() {
