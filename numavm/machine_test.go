@@ -95,14 +95,14 @@ CGROUP=/sys/fs/cgroup/numavm
 		assert.Contains(t, script, "SKIP_"+bin+"='"+pattern+"'\n")
 	}
 	m.Slow = true
-	assert.Equal(t, want, numavm.MachineScript(m))
+	assert.Equal(t, want+"TEST_TIMEOUT="+numavm.SlowTestTimeout+"\n", numavm.MachineScript(m))
 }
 
 func TestInitScriptRunsEveryBinary(t *testing.T) {
 	s := numavm.InitScript("3m")
 	assert.True(t, strings.HasPrefix(s, "#!/bin/busybox sh\n"))
 	assert.Contains(t, s, "for t in topology shm numapool numavm; do")
-	assert.Contains(t, s, "-test.timeout=3m")
+	assert.Contains(t, s, "-test.timeout=${TEST_TIMEOUT:-3m}")
 	assert.Contains(t, s, "echo 0 > $CGROUP/cgroup.procs")
 	assert.Contains(t, s, "/numavm/bin/numavm dump")
 	assert.True(t, strings.HasSuffix(s, "poweroff -f\n"))

@@ -23,7 +23,7 @@ func run(args []string) int {
 	busybox := fs.String("busybox", "/bin/busybox", "a statically linked busybox (Debian's busybox-static)")
 	names := fs.String("machines", "", "comma-separated machines to boot (default: all)")
 	timeout := fs.Duration("timeout", 8*time.Minute, "hard limit for one machine, boot to power-off")
-	testTimeout := fs.Duration("test-timeout", 5*time.Minute, "-test.timeout of each test binary in a guest")
+	testTimeout := fs.Duration("test-timeout", 3*time.Minute, "-test.timeout of each test binary in a guest (numavm.SlowTestTimeout on the machine that runs the slow tests)")
 	parallel := fs.Int("parallel", 2, "machines booted at once (guests rarely keep all their CPUs busy)")
 	race := fs.Bool("race", false, "build the test binaries with the race detector (several times slower under TCG)")
 	if err := fs.Parse(args); err != nil {
