@@ -27,7 +27,9 @@ func ghwTopology(t *testing.T, dir string) *ghwtopology.Info {
 func TestGhwL1dSize(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	require.NoError(t, topologytest.TwoSockets().Write(dir)) // L1d 48 KiB, L1i 32 KiB
+	// Small machines keep these tests quick: each writes its files to disk
+	// for ghw. L1d 48 KiB, L1i 32 KiB; 2 nodes of 2 cores x 2 threads.
+	require.NoError(t, smallSpec().Write(dir))
 	found := 0
 	for _, c := range ghwTopology(t, dir).Nodes[0].Caches {
 		if c.Level == 1 && c.Type == ghwmemory.CacheTypeData {
@@ -35,7 +37,7 @@ func TestGhwL1dSize(t *testing.T) {
 			found++
 		}
 	}
-	assert.Equal(t, 4, found, "one L1d per core of node 0")
+	assert.Equal(t, 2, found, "one L1d per core of node 0")
 	m, err := topology.Load(dir)
 	require.NoError(t, err)
 	found = 0
@@ -45,32 +47,37 @@ func TestGhwL1dSize(t *testing.T) {
 			found++
 		}
 	}
-	assert.Equal(t, 16, found)
+	assert.Equal(t, 4, found)
+}
+
+// smallSpec is 1 package x 2 nodes x 2 cores x 2 threads: CPUs 0-7.
+func smallSpec() topologytest.Spec {
+	return topologytest.Spec{Packages: 1, NodesPerPackage: 2, CoresPerNode: 2, ThreadsPerCore: 2}
 }
 
 func TestGhwNoNodeFolder(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	spec := topologytest.TwoSockets()
+	spec := smallSpec()
 	spec.NoNodeFolder = true
 	require.NoError(t, spec.Write(dir))
 	assert.Empty(t, ghwTopology(t, dir).Nodes, "ghw: no nodes, no error")
 	m, err := topology.Load(dir)
 	require.NoError(t, err)
 	require.Len(t, m.Nodes(), 1)
-	assert.Equal(t, "0-31", m.Nodes()[0].CPUs.String())
+	assert.Equal(t, "0-7", m.Nodes()[0].CPUs.String())
 }
 
 func TestGhwMeminfoWithoutHugetlb(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	require.NoError(t, topologytest.TwoSockets().Write(dir))
+	require.NoError(t, smallSpec().Write(dir))
 	// Kernels before 4.16 print no Hugetlb line.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "proc/meminfo"), []byte("MemTotal: 4194304 kB\nMemFree: 2097152 kB\n"), 0o644))
 	assert.Empty(t, ghwTopology(t, dir).Nodes, "ghw drops every node, no error")
 	m, err := topology.Load(dir)
 	require.NoError(t, err)
-	assert.Len(t, m.Nodes(), 4)
+	assert.Len(t, m.Nodes(), 2)
 }
 
 func TestGhwNodeOrder(t *testing.T) {
