@@ -47,6 +47,9 @@ type Pool struct {
 	callEnded sync.Cond             // on mu: a call left the list
 	stopLast  bool                  // the last call to end stops the workers
 
+	applyMu sync.Mutex
+	applies *applyJob // the apply queue, while it holds applies
+
 	epoch   atomic.Uint64 // bumped per call when workers do not persist
 	workGen atomic.Uint64 // bumped whenever new work is published
 	idle    atomic.Int32  // workers parked or about to park
@@ -401,6 +404,11 @@ func (p *Pool) Terminate() error {
 			j.base().abandon.Store(true)
 			j.base().fail(ErrTerminated)
 		}
+	}
+	// Before any worker is abandoned below: the applies running on them
+	// are found through the live workers.
+	p.failApplies(ErrTerminated)
+	if list != nil {
 		for _, j := range *list {
 			j.base().waitDrained() // abandons the workers whose tasks stay
 		}

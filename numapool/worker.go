@@ -32,11 +32,13 @@ type Worker struct {
 	// handshake: the worker leaves with a compare-and-swap, and a call that
 	// abandons it wins that swap instead (abandonWorker).
 	inJob     atomic.Pointer[jobBase]
-	job       *jobBase             // the same, for the worker's own reads (Context)
-	abandoned atomic.Bool          // its call gave up on it; it ends after its task
-	storing   atomic.Bool          // copying results into caller memory (MapInto)
-	curTask   atomic.Int64         // index of the running task, under TaskTimeout
-	curChunk  atomic.Pointer[byte] // its chunk (*chunk[A, R]), for the timeout's message
+	job       *jobBase                  // the same, for the worker's own reads (Context)
+	abandoned atomic.Bool               // its call gave up on it; it ends after its task
+	storing   atomic.Bool               // copying results into caller memory (MapInto)
+	curTask   atomic.Int64              // index of the running task, under TaskTimeout
+	curChunk  atomic.Pointer[byte]      // its chunk (*chunk[A, R]), for the timeout's message
+	curApply  atomic.Pointer[applyTask] // the apply it runs; swapped out by whoever ends it
+	apply     *applyTask                // the same, for the worker's own reads (Context)
 
 	// Per-worker state (WithState): made by init on this thread.
 	state   unsafe.Pointer
@@ -79,6 +81,9 @@ func (w *Worker) CPU() int { return csrc.CurrentCPU() }
 // promptly abandons a worker whose task ignores it (see TaskTimeout).
 // Outside a task it returns context.Background().
 func (w *Worker) Context() context.Context {
+	if t := w.apply; t != nil {
+		return t.context()
+	}
 	if b := w.job; b != nil {
 		return b.context()
 	}
