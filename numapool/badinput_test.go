@@ -268,7 +268,6 @@ func TestBadPoolOptions(t *testing.T) {
 // New with a number of workers no machine can run is an error naming the
 // thread limit, for every way of placing them.
 func TestHugeWorkerCountsAreAnError(t *testing.T) {
-	t.Skip("known bug: New(Workers(1<<40), Unpinned()) dies with \"fatal error: out of memory\" in placeWorkers (make([]topology.CPUSet, n)), before checkThreads can refuse the count; the same through m.Place and CPUIDs(0); see report")
 	for _, n := range []int{1 << 40, math.MaxInt} {
 		for _, opts := range [][]Option{{Unpinned()}, nil, {CPUIDs(0)}, {Placement(topology.Compact)}} {
 			p, err := New(append([]Option{Workers(n)}, opts...)...)

@@ -229,6 +229,7 @@ const maxChunksInFlight = 4096
 // stream runs a call through a streamJob; emit gets each finished chunk
 // and returns false to end the call early (then stream returns nil).
 func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(*jobBase) runner[A, R], ordered bool, emit func(*chunk[A, R]) bool) (err error) {
+	broke := false // the loop left early (emit returned false)
 	n, limit := -1, -1
 	if seq == nil {
 		if cc.iterableLen >= 0 && cc.iterableLen < len(in) {
@@ -283,7 +284,13 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		j.queue = newRing[*chunk[A, R]](maxChunks)
 	}
 	if j.progress = startTracker(p, cc, n); j.progress != nil {
-		defer func() { j.progress.finish(err) }()
+		defer func() {
+			if broke && err == nil {
+				j.progress.finish(errStopped) // the loop left early
+			} else {
+				j.progress.finish(err)
+			}
+		}()
 	}
 	release := j.watch(cc.ctx) // before workers can see the job
 	defer release()
@@ -313,7 +320,7 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 		err = d.feed(seq, limit)
 	}
 	if err == errStopped {
-		err = nil
+		broke, err = true, nil
 	}
 	return err
 }

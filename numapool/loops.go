@@ -123,6 +123,9 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 	}
 	if n == 0 {
 		mk(Plan{})
+		if t := startTracker(p, &cc, 0); t != nil {
+			t.finish(nil) // an empty loop's bar ends complete
+		}
 		return nil
 	}
 	pl, err := chunking(&cc, n, p.n, false)

@@ -150,6 +150,13 @@ func New(opts ...Option) (*Pool, error) {
 // placeWorkers decides the number of workers and the CPUs of each.
 func (p *Pool) placeWorkers(m *topology.Machine, cfg *poolConfig, within topology.CPUSet) error {
 	n := cfg.workers
+	if n > 0 {
+		// Before anything is sized by n: Workers(1<<40) is an error, not
+		// an allocation of 2^40 CPU sets.
+		if err := checkThreads(n); err != nil {
+			return err
+		}
+	}
 	for _, id := range cfg.rawIDs {
 		if err := m.CheckCPU(id); err != nil {
 			return fmt.Errorf("numapool: CPUIDs: %w", err)

@@ -215,16 +215,14 @@ func nestedPriority(p *Pool) int {
 func endStatus(err error, done, total int64) string {
 	var te *TaskError
 	switch {
-	case err == nil && (total < 0 || done >= total):
-		return statusDone
 	case err == nil:
-		return "ended early" // a lazy loop left early, or a shorter input than IterableLen
+		return statusDone // every task ran (an iter.Seq may be shorter than IterableLen)
+	case errors.Is(err, errStopped):
+		return "ended early" // a lazy loop left early
 	case errors.As(err, &te):
 		return fmt.Sprintf("failed at task %d", te.Index)
 	case errors.Is(err, ErrTerminated):
 		return "terminated"
-	case errors.Is(err, errStopped):
-		return "stopped"
 	}
 	return "stopped: " + cutRunes(err.Error(), 60)
 }
