@@ -46,6 +46,7 @@
 //	index range 0..n-1, a block at a time For            ForFunc
 //	index range, one call per index       ForIndex
 //	reduction over an index range         Reduce         ReduceFunc
+//	one function on one worker                           Apply, ApplyAsync (a Future)
 //
 // The map calls take a slice or an iter.Seq (named types of either too, see
 // [Source]); the loops take a count n. Which to pick:
@@ -61,12 +62,25 @@
 //     which never waits on a slow chunk). The unordered eager form,
 //     [MapUnordered], returns input order in practice over a slice.
 //   - Tasks that fail, or need their worker: the ...Func form.
+//   - One function now and then, or many unrelated ones: [Apply] waits for
+//     its result, [ApplyAsync] returns a [Future] (about 1.5 µs an apply on
+//     2 vCPUs, against 0.3 µs for a buffered-channel pool: prefer a map for
+//     many small tasks).
+//
+// # Workers and their state
+//
+// Workers persist across calls ([FreshWorkersPerCall] gives MPIRE's fresh
+// workers per call). [NewWorkerState] with [WithState] gives each worker
+// typed state made by an init function on its own pinned thread (so memory
+// it first touches sits on its NUMA node) and an exit function whose
+// results [Pool.ExitResults] collects. [OrderTasks] hands chunk i to worker
+// i mod n; [WithInsights] records where the workers' time went.
 //
 // # Costs
 //
 // Measured on a 2-vCPU development machine shared with other jobs (Go
 // 1.26); read them as orders of magnitude, and time your own work with the
-// benchmarks (make bench).
+// benchmarks (make bench-lib; make bench for the peers and OpenMP).
 //
 //   - A call's fixed cost: about 16 µs for a 64-task Map with the default
 //     persistent workers, 58 µs with FreshWorkersPerCall (a thread start
