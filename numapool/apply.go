@@ -9,7 +9,8 @@ import (
 )
 
 // Apply runs f once on one of the pool's workers and returns its result
-// (MPIRE's apply). It accepts the Context and TaskTimeout call options; a
+// (MPIRE's apply). It accepts the Context, TaskTimeout and progress-bar
+// call options (a bar of one task); a
 // failure (an error, a panic, runtime.Goexit, a timeout) is a *TaskError
 // that names the worker, and fails this apply alone: other applies and maps
 // on the pool carry on. Applies share the workers with maps; a worker takes
@@ -47,6 +48,15 @@ func ApplyAsync[R any](p *Pool, f func(w *Worker) (R, error), opts ...CallOption
 		}
 	}
 	t.timeout = cc.taskTimeout
+	if tr := startTracker(p, &cc, 1); tr != nil {
+		// A bar of one task: full when it succeeds, stopped when it fails.
+		fut.finished = func(err error) {
+			if err == nil {
+				tr.add(1)
+			}
+			tr.finish(err)
+		}
+	}
 	if cc.ctx != nil {
 		t.parent = cc.ctx
 		if cc.ctx.Err() != nil {
@@ -100,7 +110,7 @@ const applyArg = "(apply)"
 func applyOptions(cc *callConfig) error {
 	switch {
 	case cc.chunkSize != 0, cc.iterableLen >= 0, cc.maxActive != 0, cc.lifespan != 0, cc.orderTasks:
-		return errors.New("numapool: Apply and ApplyAsync run one task: of the call options only Context and TaskTimeout apply (ChunkSize, IterableLen, MaxTasksActive, WorkerLifespan and OrderTasks are for calls over many tasks)")
+		return errors.New("numapool: Apply and ApplyAsync run one task: of the call options only Context, TaskTimeout, ProgressBar and CustomProgressBar apply (ChunkSize, IterableLen, MaxTasksActive, WorkerLifespan and OrderTasks are for calls over many tasks)")
 	}
 	return nil
 }
@@ -108,11 +118,12 @@ func applyOptions(cc *callConfig) error {
 // Future is the result of an ApplyAsync, ready once its task has run,
 // failed, timed out or been cancelled.
 type Future[R any] struct {
-	state   atomic.Int32 // 0 pending, 1 completing, 2 done
-	done    chan struct{}
-	r       R
-	err     error
-	release func() // stops watching the Context option
+	state    atomic.Int32 // 0 pending, 1 completing, 2 done
+	done     chan struct{}
+	r        R
+	err      error
+	release  func()          // stops watching the Context option
+	finished func(err error) // ends the progress bar, if any
 
 	mu        sync.Mutex
 	onSuccess []func(R)
@@ -132,6 +143,9 @@ func (f *Future[R]) complete(r R, err error) bool {
 	f.mu.Unlock()
 	if f.release != nil {
 		f.release()
+	}
+	if f.finished != nil {
+		f.finished(err)
 	}
 	f.callbacks(succ, fail)
 	close(f.done) // after the callbacks: Get returns once they ran

@@ -3,6 +3,7 @@ package numapool
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vbauerster/mpb/v8"
 )
 
 func TestApply(t *testing.T) {
@@ -32,7 +34,7 @@ func TestApply(t *testing.T) {
 	assert.Equal(t, "apply panicked", pe.Value)
 
 	_, err = Apply(p, func(w *Worker) (int, error) { return 1, nil }, ChunkSize(3))
-	assert.ErrorContains(t, err, "only Context and TaskTimeout apply")
+	assert.ErrorContains(t, err, "only Context, TaskTimeout, ProgressBar and CustomProgressBar apply")
 }
 
 // 10,000 concurrent ApplyAsync calls, some failing, mixed with maps on the
@@ -166,4 +168,20 @@ func TestTerminateFailsApplies(t *testing.T) {
 	assert.ErrorIs(t, err, ErrTerminated)
 	_, err = queued.Get()
 	assert.True(t, errors.Is(err, ErrTerminated) || err == nil, "the queued apply either ran before Terminate or failed: %v", err)
+}
+
+// An apply with a custom bar completes it on success and aborts it on
+// failure.
+func TestApplyProgressBar(t *testing.T) {
+	p := newPool(t, Workers(1))
+	prog := mpb.New(mpb.WithOutput(io.Discard))
+	ok := prog.AddBar(1)
+	failed := prog.AddBar(1)
+	_, err := Apply(p, func(w *Worker) (int, error) { return 1, nil }, CustomProgressBar(ok))
+	require.NoError(t, err)
+	_, err = Apply(p, func(w *Worker) (int, error) { return 0, errors.New("no") }, CustomProgressBar(failed))
+	require.Error(t, err)
+	prog.Wait()
+	assert.True(t, ok.Completed())
+	assert.True(t, failed.Aborted())
 }
