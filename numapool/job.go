@@ -94,8 +94,10 @@ func (b *jobBase) leave(w *Worker) {
 	if w.inJob.CompareAndSwap(b, nil) {
 		b.inside.Add(-1)
 		b.signal()
+		return
 	}
-	// Otherwise the call abandoned w and took its place (abandonInside).
+	// The call abandoned w and took its place (abandonWorker).
+	w.lostJob = true
 }
 
 // fail records err as the job's error if it has none yet and stops it.

@@ -34,6 +34,7 @@ type Worker struct {
 	inJob     atomic.Pointer[jobBase]
 	job       *jobBase                  // the same, for the worker's own reads (Context)
 	abandoned atomic.Bool               // its call gave up on it; it ends after its task
+	lostJob   bool                      // its leave lost the swap: a call abandoned it (own reads only)
 	storing   atomic.Bool               // copying results into caller memory (MapInto)
 	curTask   atomic.Int64              // index of the running task, under TaskTimeout
 	curChunk  atomic.Pointer[byte]      // its chunk (*chunk[A, R]), for the timeout's message
@@ -161,11 +162,11 @@ func (w *Worker) run(started chan<- error) {
 			// A task called runtime.Goexit: this goroutine is unwinding and
 			// its thread will end. The call already has the error.
 			w.endState(nil)
-			if !w.abandoned.Load() {
+			if !w.wasAbandoned() {
 				p.replace(w)
 			}
 		}
-		if w.abandoned.Load() {
+		if w.wasAbandoned() {
 			p.abandonedThreads.Add(-1) // abandonWorker counted it out of threads
 		} else {
 			p.threads.Done()
@@ -173,11 +174,18 @@ func (w *Worker) run(started chan<- error) {
 	}()
 	retire := w.serve()
 	w.endState(nil) // a lifespan ending ran it already, inside its call
-	if retire && !w.abandoned.Load() {
+	if retire && !w.wasAbandoned() {
 		p.replace(w)
 	}
 	clean = true
 }
+
+// wasAbandoned reports whether a call (or an exit timeout) abandoned w, as
+// w's own goroutine sees it. A call abandons w by winning the swap of
+// w.inJob, and sets w.abandoned just after; w learns it from losing the
+// swap in leave, so it cannot see "not abandoned" in between and start a
+// second replacement or count its thread out twice.
+func (w *Worker) wasAbandoned() bool { return w.lostJob || w.abandoned.Load() }
 
 // replace starts a fresh worker with w's ID, unless the pool is stopping.
 func (p *Pool) replace(w *Worker) {
@@ -192,7 +200,7 @@ func (p *Pool) replace(w *Worker) {
 func (w *Worker) serve() (retire bool) {
 	p := w.pool
 	for {
-		if p.quit.Load() || w.abandoned.Load() {
+		if p.quit.Load() || w.wasAbandoned() {
 			// Close sets quit once no call is left; Terminate once every
 			// call is stopped. An abandoned worker has been replaced.
 			return false
