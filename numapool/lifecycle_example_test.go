@@ -132,7 +132,11 @@ func ExampleApplyAsync() {
 		}))
 	}
 	var failures []string
-	futures[3].Then(nil, func(err error) { failures = append(failures, err.Error()) })
+	futures[3].Then(nil, func(err error) {
+		var te *numapool.TaskError
+		errors.As(err, &te)
+		failures = append(failures, te.Err.Error())
+	})
 	for _, f := range futures {
 		r, err := f.Get()
 		fmt.Println(r, err != nil)
@@ -145,7 +149,7 @@ func ExampleApplyAsync() {
 	// 4 false
 	// 0 true
 	// 16 false
-	// [numapool: task 0 (arg (apply)) on worker 0: three is bad]
+	// [three is bad]
 }
 
 // A task past TaskTimeout fails the call at once: the call cancels its

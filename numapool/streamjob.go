@@ -178,7 +178,38 @@ func (d *driver[A, R]) feed(seq iter.Seq[A], limit int) error {
 		return ok
 	}
 	stopped := false
-	if limit != 0 {
+	if limit != 0 && d.size <= chunkPrealloc {
+		// Buffers hold a whole chunk: fill by index, one store, one add
+		// and one compare per item.
+		left := limit // -1: no limit
+		quota := d.size
+		if left > 0 {
+			quota = min(quota, left)
+		}
+		buf, k := c.buf[:d.size], 0
+		for a := range seq {
+			buf[k] = a
+			if k++; k < quota {
+				continue
+			}
+			c.buf = buf[:k]
+			if left > 0 {
+				left -= k
+			}
+			if !submit() {
+				stopped = true
+				break
+			}
+			buf, k = c.buf[:d.size], 0
+			if left == 0 {
+				break
+			}
+			if left > 0 {
+				quota = min(d.size, left)
+			}
+		}
+		c.buf = buf[:k]
+	} else if limit != 0 {
 		left := limit
 		for a := range seq {
 			c.buf = append(c.buf, a)

@@ -162,21 +162,25 @@ func TestMapIntoIsNotWrittenAfterReturn(t *testing.T) {
 }
 
 // Tasks that watch Worker.Context return when the call times out, and the
-// pool abandons no thread for them: task 0 never returns; task 1 takes
-// 100 ms; task 2, on the same worker as task 1, starts 100 ms after task 0
-// and waits for the call's context, so task 0 times out first and task 2
-// sees the cancellation.
+// pool abandons no thread for them. OrderTasks fixes who runs what: task 0
+// (worker 0) never returns; task 1 (worker 1) waits until task 0 runs, then
+// 100 ms; task 2 (worker 0) never starts; task 3 (worker 1) waits for the
+// call's context. Task 0 runs 100 ms longer than task 3, so it times out
+// first, and task 3 sees the cancellation.
 func TestWorkerContextIsCancelledOnTimeout(t *testing.T) {
 	p := newPool(t, Workers(2))
 	s := newStuck(t, p)
 	var cancelled atomic.Int32
-	_, err := MapFunc(p, []int{0, 1, 2}, func(w *Worker, x int) (int, error) {
+	zeroRuns := make(chan struct{})
+	_, err := MapFunc(p, []int{0, 1, 2, 3}, func(w *Worker, x int) (int, error) {
 		switch x {
 		case 0:
+			close(zeroRuns)
 			<-s.release
 		case 1:
+			<-zeroRuns
 			time.Sleep(100 * time.Millisecond)
-		case 2:
+		case 3:
 			select {
 			case <-w.Context().Done():
 				cancelled.Add(1)
@@ -185,12 +189,12 @@ func TestWorkerContextIsCancelledOnTimeout(t *testing.T) {
 			}
 		}
 		return x, nil
-	}, ChunkSize(1), TaskTimeout(200*time.Millisecond))
+	}, ChunkSize(1), OrderTasks(), TaskTimeout(200*time.Millisecond))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	var te *TaskError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, 0, te.Index)
-	assert.Equal(t, int32(1), cancelled.Load(), "task 2 saw the cancellation and returned")
+	assert.Equal(t, int32(1), cancelled.Load(), "task 3 saw the cancellation and returned")
 	assert.Equal(t, int64(1), p.abandonedThreads.Load(), "only the stuck task's worker was abandoned")
 	assert.Equal(t, context.Background(), (&Worker{}).Context(), "outside a task")
 }
