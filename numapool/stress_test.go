@@ -1064,8 +1064,11 @@ func TestStressOverload(t *testing.T) {
 				n = items / 4 // the ordered call is the one with a reorder buffer
 			}
 			var pulled atomic.Int64
+			// Unordered, the first n results of an endless stream need not
+			// be items 0..n-1 (a later chunk may finish first), so that
+			// generator stops after n items and the loop runs to its end.
 			endless := func(yield func(int) bool) {
-				for i := 0; ; i++ {
+				for i := 0; ordered || i < n; i++ {
 					pulled.Add(1)
 					if !yield(i) {
 						return
