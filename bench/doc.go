@@ -3,7 +3,8 @@
 // users run: tiny and medium tasks, unbalanced tasks, stateful tasks with
 // exit results, a numerical workload over one large shared input, an
 // expensive per-worker initialisation reused across calls, a lazy stream,
-// a reduction and a time-stepping loop of many small parallel loops.
+// a reduction, a time-stepping loop of many small parallel loops and many
+// independent submissions of one task each (apply).
 //
 // It is a module of its own so that none of the peers (errgroup, ants,
 // pond, conc) ever enters numapool's dependencies. Everything here is for

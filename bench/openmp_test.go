@@ -62,8 +62,8 @@ func workloadNamed(t *testing.T, name string) *Workload {
 func TestOpenMPMatchesGo(t *testing.T) {
 	bin := buildOpenMP(t)
 	sizes := lines(t, bin, "-sizes")
-	if len(sizes) < 5 {
-		t.Fatalf("-sizes printed %d workloads, want Tiny, Medium, Unbalanced, Reduce and Timestep", len(sizes))
+	if len(sizes) < 6 {
+		t.Fatalf("-sizes printed %d workloads, want Tiny, Medium, Unbalanced, Reduce, Timestep and Apply", len(sizes))
 	}
 	for _, f := range sizes {
 		w := workloadNamed(t, f[0])
@@ -72,8 +72,8 @@ func TestOpenMPMatchesGo(t *testing.T) {
 		}
 	}
 	kernels := lines(t, bin, "-scale", "test", "-check")
-	if len(kernels) < 8 {
-		t.Fatalf("-check printed %d kernels, want 8", len(kernels))
+	if len(kernels) < 9 {
+		t.Fatalf("-check printed %d kernels, want 9", len(kernels))
 	}
 	for _, f := range kernels {
 		name, _, _ := strings.Cut(f[0], "/")
@@ -103,8 +103,8 @@ func TestOpenMPBenchLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 16 {
-		t.Fatalf("%d result lines, want 8 kernels x 2 runs:\n%s", len(rs), out)
+	if len(rs) != 18 {
+		t.Fatalf("%d result lines, want 9 kernels x 2 runs:\n%s", len(rs), out)
 	}
 	for _, r := range rs {
 		if !strings.HasSuffix(r.Name, "-passive") || r.NsPerOp <= 0 || r.Tasks < 1 {

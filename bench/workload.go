@@ -44,7 +44,7 @@ type Instance interface {
 }
 
 // Workloads is every workload, in the order the tables list them.
-var Workloads = []*Workload{Tiny, Medium, Unbalanced, Stateful, Numerical, Init, Stream, Reduce, Timestep}
+var Workloads = []*Workload{Tiny, Medium, Unbalanced, Stateful, Numerical, Init, Stream, Reduce, Timestep, Apply}
 
 // UsableCPUs is the number of CPUs this process may run on: the worker
 // count every contender gets.

@@ -63,3 +63,4 @@ func BenchmarkInit(b *testing.B)       { benchWorkload(b, Init) }
 func BenchmarkStream(b *testing.B)     { benchWorkload(b, Stream) }
 func BenchmarkReduce(b *testing.B)     { benchWorkload(b, Reduce) }
 func BenchmarkTimestep(b *testing.B)   { benchWorkload(b, Timestep) }
+func BenchmarkApply(b *testing.B)      { benchWorkload(b, Apply) }

@@ -40,8 +40,9 @@ func TestCasesAgree(t *testing.T) {
 }
 
 // TestWorkloadsWellFormed checks that names are unique, that every
-// workload has the baselines the tables divide by, and that sizes shrink
-// from Full to Test.
+// workload has the baselines the tables divide by (the plain loop, the hand
+// split, errgroup, the channel pool, ants, pond and conc), and that sizes
+// shrink from Full to Test.
 func TestWorkloadsWellFormed(t *testing.T) {
 	seen := map[string]bool{}
 	for _, w := range Workloads {
@@ -62,10 +63,14 @@ func TestWorkloadsWellFormed(t *testing.T) {
 			}
 			names[c.Name] = true
 		}
-		for _, base := range []string{"seq", "numapool", "errgroup", "chanpool", "ants", "pond", "conc-pool"} {
+		for _, base := range []string{"seq", "handsplit", "numapool", "errgroup", "chanpool", "ants", "pond", "conc-pool"} {
 			if !names[base] {
 				t.Errorf("%s: no %s case", w.Name, base)
 			}
+		}
+		// conc's iter needs a slice; a stream gets conc's stream package.
+		if !names["conc-iter"] && !names["conc-stream"] {
+			t.Errorf("%s: neither a conc-iter nor a conc-stream case", w.Name)
 		}
 	}
 }

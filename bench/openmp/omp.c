@@ -56,6 +56,7 @@ static const struct sizes table[] = {
 	{"Unbalanced", 20000, 1000, 16},
 	{"Reduce", 4000000, 1000000, 1000},
 	{"Timestep", 400, 50, 3},
+	{"Apply", 20000, 1000, 16},
 };
 
 static int64_t n_of(const char *name, int scale) {
@@ -128,6 +129,18 @@ static void timestep(struct ctx *c) {
 	}
 }
 
+// One task per item, created by one thread and run by the team (OpenMP's
+// counterpart of many independent ApplyAsync calls); the barrier that ends
+// the parallel region waits for every task.
+static void apply_task(struct ctx *c) {
+#pragma omp parallel
+#pragma omp single
+	for (int64_t i = 0; i < c->n; i++) {
+#pragma omp task firstprivate(i)
+		c->out[i] = spin(i, MEDIUM_ROUNDS);
+	}
+}
+
 struct kernel {
 	const char *workload, *name;
 	void (*run)(struct ctx *);
@@ -143,6 +156,7 @@ static const struct kernel kernels[] = {
 	{"Unbalanced", "openmp-guided", unbalanced_guided, 0},
 	{"Reduce", "openmp-reduction", reduce_sum, 1},
 	{"Timestep", "openmp-for", timestep, 2},
+	{"Apply", "openmp-task", apply_task, 0},
 };
 
 static double now(void) {
