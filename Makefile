@@ -46,12 +46,14 @@ fmt-check:
 
 # The benchmark suite (bench/, docs/performance.md): every workload run by
 # numapool, its Go peers and OpenMP (bench/openmp/omp.c, built here with gcc
-# -fopenmp, spinning and OMP_WAIT_POLICY=passive), BENCH_COUNT times each;
-# then a benchstat table and one line per workload with numapool's ratio to
-# every other case of the same run. bench: the full sizes (about 20 minutes
-# on 2 busy CPUs); bench-quick: the quick sizes, one timed op a run (under two
-# minutes). The raw output stays in BENCH_OUT (a new temporary folder unless
-# set), for benchstat comparisons and `go run ./cmd/benchratio -md`.
+# -fopenmp, spinning and OMP_WAIT_POLICY=passive), in BENCH_COUNT rounds that
+# each run every case once in turn (so that a shared machine's changing load
+# weighs on all cases alike); then a benchstat table and one line per
+# workload with numapool's ratio to every other case of the same run.
+# bench: the full sizes (about 20 minutes on 2 busy CPUs); bench-quick: the
+# quick sizes, three timed ops a case a round (about a minute on 2 CPUs,
+# under two). The raw output stays in BENCH_OUT (a new temporary folder
+# unless set), for benchstat comparisons and `go run ./cmd/benchratio -md`.
 # bench-scaling: Medium and Unbalanced on 1, 2, 4, ... workers up to the
 # usable CPUs, pinned and unpinned (SCALING_FLAGS=-short for quick sizes).
 # bench-lib: the library's own benchmarks (numapool/, shm/).
@@ -62,10 +64,10 @@ SCALING_FLAGS ?=
 .PHONY: bench bench-quick bench-run bench-deps bench-scaling bench-lib
 
 bench:
-	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-benchtime 0.5s" OMP_FLAGS="-scale full -benchtime 0.5"
+	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-test.benchtime 0.5s" OMP_FLAGS="-scale full -benchtime 0.5"
 
 bench-quick:
-	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-short -benchtime 1x" OMP_FLAGS="-scale quick -benchtime 0.02"
+	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-test.short -test.benchtime 3x" OMP_FLAGS="-scale quick -benchtime 0.02"
 
 # bench-deps installs gcc (with libgomp, OpenMP's runtime) from Debian where
 # gcc -fopenmp cannot build a program.
@@ -76,15 +78,21 @@ bench-deps:
 		$$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y gcc libgomp1; \
 	fi
 
+# bench-run builds the Go benchmarks once (go test -c) and the OpenMP
+# program, then runs each round: the Go binary with -test.count 1, the
+# OpenMP program spinning and passive with -count 1.
 bench-run: bench-deps
 	@set -e; out="$${BENCH_OUT:-$$(mktemp -d)}"; mkdir -p "$$out"; out=$$(cd "$$out" && pwd); \
 	gcc -O2 -fopenmp -ffp-contract=off bench/openmp/omp.c -o "$$out/omp"; \
-	echo "raw output: $$out/bench.txt"; \
-	{ (cd bench && CGO_ENABLED=1 $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_FLAGS) .); \
-		echo $$? >"$$out/go.rc"; } | tee "$$out/bench.txt"; \
-	[ "$$(cat "$$out/go.rc")" = 0 ] || { echo "go test -bench failed"; exit 1; }; \
-	"$$out/omp" -count $(BENCH_COUNT) $(OMP_FLAGS) | tee -a "$$out/bench.txt"; \
-	OMP_WAIT_POLICY=passive "$$out/omp" -count $(BENCH_COUNT) $(OMP_FLAGS) | tee -a "$$out/bench.txt"; \
+	(cd bench && CGO_ENABLED=1 $(GO) test -c -o "$$out/bench.test" .); \
+	echo "raw output: $$out/bench.txt"; : >"$$out/bench.txt"; \
+	for round in $$(seq $(BENCH_COUNT)); do \
+		echo "round $$round of $(BENCH_COUNT): Go, OpenMP spinning, OpenMP passive"; \
+		(cd bench && "$$out/bench.test" -test.run '^$$' -test.bench . -test.benchmem -test.count 1 $(BENCH_FLAGS)) >>"$$out/bench.txt" || \
+			{ tail -n 20 "$$out/bench.txt"; echo "go test -bench failed in round $$round"; exit 1; }; \
+		"$$out/omp" -count 1 $(OMP_FLAGS) >>"$$out/bench.txt"; \
+		OMP_WAIT_POLICY=passive "$$out/omp" -count 1 $(OMP_FLAGS) >>"$$out/bench.txt"; \
+	done; \
 	echo; $(BENCHSTAT) -filter '.unit:(sec/op OR allocs/op)' "$$out/bench.txt"; \
 	echo; echo "numapool's median time over each case's, same run (below 1: numapool is faster):"; \
 	cd bench && $(GO) run ./cmd/benchratio "$$out/bench.txt"

@@ -8,7 +8,8 @@
 // With OMP_WAIT_POLICY=passive in the environment (threads sleep between
 // parallel regions instead of spinning), every name gets "-passive".
 //
-// Usage: omp [-scale full|quick|test] [-count N] [-benchtime SECONDS] [-check] [-sizes]
+// Usage: omp [-scale full|quick|test] [-count N] [-benchtime SECONDS] [-workload NAME] [-check] [-sizes]
+//   -workload runs only that workload's kernels (as go test -bench NAME);
 //   -check prints each workload's checksum instead of timing it;
 //   -sizes prints the size table, which the Go tests compare with theirs.
 //
@@ -182,13 +183,14 @@ static uint64_t checksum(const struct kernel *k, struct ctx *c) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: omp [-scale full|quick|test] [-count N] [-benchtime SECONDS] [-check] [-sizes]\n");
+	fprintf(stderr, "usage: omp [-scale full|quick|test] [-count N] [-benchtime SECONDS] [-workload NAME] [-check] [-sizes]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv) {
 	int scale = 0, count = 6, check = 0;
 	double benchtime = 0.5;
+	const char *only = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-check") == 0) check = 1;
 		else if (strcmp(argv[i], "-sizes") == 0) {
@@ -208,6 +210,17 @@ int main(int argc, char **argv) {
 		} else if (i + 1 < argc && strcmp(argv[i], "-benchtime") == 0) {
 			benchtime = atof(argv[++i]);
 			if (!(benchtime > 0)) { fprintf(stderr, "omp: -benchtime %s: want seconds > 0\n", argv[i]); return 2; }
+		} else if (i + 1 < argc && strcmp(argv[i], "-workload") == 0) {
+			only = argv[++i];
+			int known = 0;
+			for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++)
+				known |= strcmp(kernels[k].workload, only) == 0;
+			if (!known) {
+				fprintf(stderr, "omp: -workload %s: no OpenMP kernel; want one of", only);
+				for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) fprintf(stderr, " %s", table[k].name);
+				fprintf(stderr, "\n");
+				return 2;
+			}
 		} else usage();
 	}
 	int threads = omp_get_max_threads();
@@ -215,6 +228,7 @@ int main(int argc, char **argv) {
 	const char *suffix = policy && (strcmp(policy, "passive") == 0 || strcmp(policy, "PASSIVE") == 0) ? "-passive" : "";
 	for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
 		const struct kernel *kn = &kernels[k];
+		if (only && strcmp(kn->workload, only) != 0) continue;
 		struct ctx c = {.n = n_of(kn->workload, scale)};
 		c.in = malloc(c.n * sizeof *c.in);
 		c.out = malloc(c.n * sizeof *c.out);
