@@ -223,6 +223,7 @@ func cutToTasks(out []int, opts []CallOption) []int {
 // error: it names the option, the value and what to do instead.
 func TestBadPoolOptions(t *testing.T) {
 	cpus := usable(t)
+	cpu := cpus.Slice()[0] // not always 0: a cgroup may leave CPU 0 out
 	for _, c := range []struct {
 		opts []Option
 		want string
@@ -233,16 +234,16 @@ func TestBadPoolOptions(t *testing.T) {
 		{[]Option{CPUIDs()}, "numapool: CPUIDs needs at least one CPU id"},
 		{[]Option{CPUIDs(-1)}, "numapool: CPUIDs: CPU -1 is negative; usable CPUs are " + cpus.String()},
 		{[]Option{CPUIDs(math.MinInt)}, fmt.Sprintf("numapool: CPUIDs: CPU %d is negative; usable CPUs are %s", math.MinInt, cpus)},
-		{[]Option{CPUIDs(0, -1)}, "numapool: CPUIDs: CPU -1 is negative; usable CPUs are " + cpus.String()},
+		{[]Option{CPUIDs(cpu, -1)}, "numapool: CPUIDs: CPU -1 is negative; usable CPUs are " + cpus.String()},
 		{[]Option{CPUIDs(1 << 62)}, fmt.Sprintf("numapool: CPUIDs: CPU %d does not exist on this machine; usable CPUs are %s", 1<<62, cpus)},
 		{[]Option{CPUIDs(math.MaxInt)}, fmt.Sprintf("numapool: CPUIDs: CPU %d does not exist on this machine; usable CPUs are %s", math.MaxInt, cpus)},
 		{[]Option{CPUSets()}, "numapool: CPUSets needs at least one CPU set"},
 		{[]Option{CPUSets(topology.CPUSet{})}, "numapool: CPUSets: set 0 is empty; give each worker at least one CPU"},
-		{[]Option{CPUSets(topology.NewCPUSet(0), topology.CPUSet{})}, "numapool: CPUSets: set 1 is empty; give each worker at least one CPU"},
+		{[]Option{CPUSets(topology.NewCPUSet(cpu), topology.CPUSet{})}, "numapool: CPUSets: set 1 is empty; give each worker at least one CPU"},
 		{[]Option{CPUSets(topology.NewCPUSet(100_000))}, "numapool: CPU 100000 does not exist on this machine; usable CPUs are " + cpus.String()},
-		{[]Option{Workers(3), CPUIDs(0, 0)}, "numapool: 2 CPU entries for 3 workers; give one entry for all workers or exactly one per worker"},
-		{[]Option{CPUIDs(0), Unpinned()}, "numapool: CPUIDs/CPUSets cannot be combined with Unpinned or Placement; choose one way to place workers"},
-		{[]Option{CPUSets(topology.NewCPUSet(0)), Placement(topology.Spread)}, "numapool: CPUIDs/CPUSets cannot be combined with Unpinned or Placement; choose one way to place workers"},
+		{[]Option{Workers(3), CPUIDs(cpu, cpu)}, "numapool: 2 CPU entries for 3 workers; give one entry for all workers or exactly one per worker"},
+		{[]Option{CPUIDs(cpu), Unpinned()}, "numapool: CPUIDs/CPUSets cannot be combined with Unpinned or Placement; choose one way to place workers"},
+		{[]Option{CPUSets(topology.NewCPUSet(cpu)), Placement(topology.Spread)}, "numapool: CPUIDs/CPUSets cannot be combined with Unpinned or Placement; choose one way to place workers"},
 		{[]Option{Unpinned(), Placement(topology.Compact)}, "numapool: Unpinned cannot be combined with Placement"},
 		{[]Option{InitTimeout(0)}, "numapool: InitTimeout(0s): a timeout must be positive (leave the option out for none)"},
 		{[]Option{InitTimeout(-time.Second)}, "numapool: InitTimeout(-1s): a timeout must be positive (leave the option out for none)"},

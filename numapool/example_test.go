@@ -484,11 +484,14 @@ func ExamplePlacement() {
 		log.Fatal(err)
 	}
 	defer p.Close()
+	// One worker per usable CPU, at most GOMAXPROCS (which follows a
+	// cgroup's cpu.max), each on a usable CPU of its own.
 	all := topology.NewCPUSet()
 	for id := range p.Workers() {
 		all = all.Union(p.CPUs(id))
 	}
-	fmt.Println(p.Workers() == m.Usable().Len(), all.Equal(m.Usable()))
+	fmt.Println(p.Workers() == min(m.Usable().Len(), runtime.GOMAXPROCS(0)),
+		all.Len() == p.Workers() && all.IsSubsetOf(m.Usable()))
 
 	free, err := numapool.New(numapool.Workers(2), numapool.Unpinned())
 	if err != nil {

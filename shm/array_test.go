@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestNewStructElements(t *testing.T) {
 func TestNewRejectsBadArguments(t *testing.T) {
 	ni, err := machineNodes()
 	require.NoError(t, err)
-	missing := ni.online[len(ni.online)-1] + 1
+	missing := absentNode(ni)
 	first := ni.memory[0] // not always 0: a cgroup may allow other nodes only
 	for _, tc := range []struct {
 		name string
@@ -76,8 +77,8 @@ func TestNewRejectsBadArguments(t *testing.T) {
 		{"two kinds", 10, []Option{THP, NormalPages}, "two page kinds given (thp and normal); give at most one"},
 		{"unknown kind", 10, []Option{PageKind(9)}, "unknown page kind 9"},
 		{"two placements", 10, []Option{Bind(0), FirstTouch()}, "two memory policies given (bind(0) and first-touch)"},
-		{"missing node", 10, []Option{Bind(missing)}, "does not exist; this machine's nodes are"},
-		{"missing node in interleave", 10, []Option{Interleave(0, missing)}, "does not exist; this machine's nodes are"},
+		{"missing node", 10, []Option{Bind(missing)}, fmt.Sprintf("NUMA node %d does not exist", missing)},
+		{"missing node in interleave", 10, []Option{Interleave(first, missing)}, fmt.Sprintf("NUMA node %d does not exist", missing)},
 		{"node twice", 10, []Option{Interleave(first, first)}, fmt.Sprintf("NUMA node %d is named twice", first)},
 		{"THP on a small array", 10, []Option{THP}, "hold no whole"},
 	} {
@@ -93,8 +94,41 @@ func TestNewRejectsBadArguments(t *testing.T) {
 func TestNewMissingNodeListsTheNodes(t *testing.T) {
 	ni, err := machineNodes()
 	require.NoError(t, err)
-	missing := ni.online[len(ni.online)-1] + 5
+	missing := absentNode(ni) + 4
 	_, err = New[float64](10, Bind(missing))
 	require.Error(t, err)
-	assert.Equal(t, fmt.Sprintf("shm: NUMA node %d does not exist; this machine's nodes are %v", missing, ni.online), err.Error())
+	listed := "this machine's nodes are"
+	if len(ni.others) > 0 {
+		listed = "the nodes this process may use are" // a cgroup hides some
+	}
+	assert.Equal(t, fmt.Sprintf("shm: NUMA node %d does not exist; %s %v", missing, listed, ni.online), err.Error())
+}
+
+// A node that exists but lies outside the process's cgroup cpuset.mems is
+// refused with that reason and the nodes it may use, by New and by
+// NewReplicated. It needs a machine whose cgroup hides a node with online
+// CPUs: the cgroup machine of make test-numa (numavm) is one.
+func TestNewNodeOutsideTheCgroupMems(t *testing.T) {
+	ni, err := machineNodes()
+	require.NoError(t, err)
+	if len(ni.others) == 0 {
+		t.Skip("this process may allocate from the node of every online CPU; the cgroup machine of make test-numa runs this")
+	}
+	node := ni.others[0]
+	want := fmt.Sprintf("shm: NUMA node %d is outside the memory nodes this process may use (its cgroup's cpuset.mems); use one of %v", node, ni.online)
+	a, err := New[float64](10, Bind(node))
+	assert.Nil(t, a)
+	assert.EqualError(t, err, want)
+	r, err := NewReplicated[float64](10, []int{node})
+	assert.Nil(t, r)
+	assert.EqualError(t, err, want)
+}
+
+// absentNode returns a node number this machine does not have.
+func absentNode(ni nodeInfo) int {
+	n := slices.Max(slices.Concat(ni.online, ni.others)) + 1
+	for ni.listed != nil && ni.listed(n) {
+		n++
+	}
+	return n
 }

@@ -10,10 +10,17 @@ import (
 // nodeInfo is what the topology layer says about the NUMA nodes this
 // process may place pages on.
 type nodeInfo struct {
-	online   []int         // sorted
+	online   []int         // sorted; the nodes this process may allocate from
 	memory   []int         // sorted; the nodes pages can be placed on
 	distance map[int][]int // node -> distances to each online node, in online order
 	cpuNode  func(cpu int) int
+	// others holds the nodes of online CPUs that this process may not
+	// allocate from (a cgroup's cpuset.cpus may reach beyond its
+	// cpuset.mems), sorted.
+	others []int
+	// listed reports whether the kernel's distance table has node, in
+	// online or not (memory-only nodes too); nil when unknown.
+	listed func(node int) bool
 }
 
 // machineNodes returns the nodes of the machine this process runs on.
@@ -26,9 +33,10 @@ func machineNodes() (nodeInfo, error) {
 }
 
 // nodesOf lists m's nodes (those this process may allocate from), the ones
-// with memory, and the kernel's distances between them. A node with no
-// memory figure at all (a kernel without NUMA, say) counts as having
-// memory, so that node 0 always exists.
+// with memory, and the kernel's distances between them and from the nodes
+// of online CPUs outside them. A node with no memory figure at all (a
+// kernel without NUMA, say) counts as having memory, so that node 0 always
+// exists.
 func nodesOf(m *topology.Machine) nodeInfo {
 	ni := nodeInfo{distance: map[int][]int{}, cpuNode: m.NodeOf}
 	for _, n := range m.Nodes() {
@@ -40,7 +48,14 @@ func nodesOf(m *topology.Machine) nodeInfo {
 	if len(ni.memory) == 0 {
 		ni.memory = slices.Clone(ni.online)
 	}
-	for _, a := range ni.online {
+	for cpu := range m.Online().All() {
+		if n := m.NodeOf(cpu); n >= 0 && !slices.Contains(ni.online, n) && !slices.Contains(ni.others, n) {
+			ni.others = append(ni.others, n)
+		}
+	}
+	slices.Sort(ni.others)
+	ni.listed = func(node int) bool { return m.Distance(node, node) >= 0 }
+	for _, a := range slices.Concat(ni.online, ni.others) {
 		row := make([]int, len(ni.online))
 		for i, b := range ni.online {
 			if row[i] = m.Distance(a, b); row[i] < 0 {
@@ -58,6 +73,13 @@ func nodesOf(m *topology.Machine) nodeInfo {
 // check returns a clear error for a node that cannot hold pages.
 func (ni nodeInfo) check(node int) error {
 	if !slices.Contains(ni.online, node) {
+		if slices.Contains(ni.others, node) || ni.listed != nil && ni.listed(node) {
+			return fmt.Errorf("shm: NUMA node %d is outside the memory nodes this process may use "+
+				"(its cgroup's cpuset.mems); use one of %v", node, ni.online)
+		}
+		if len(ni.others) > 0 {
+			return fmt.Errorf("shm: NUMA node %d does not exist; the nodes this process may use are %v", node, ni.online)
+		}
 		return fmt.Errorf("shm: NUMA node %d does not exist; this machine's nodes are %v", node, ni.online)
 	}
 	if !slices.Contains(ni.memory, node) {

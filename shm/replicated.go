@@ -16,7 +16,7 @@ import (
 type Replicated[T any] struct {
 	nodes    []int
 	copies   []*Array[T]
-	nearest  map[int]int // any online node -> index in copies
+	nearest  map[int]int // the node of any online CPU, or one the process may use -> index in copies
 	freed    atomic.Bool
 	typeName string
 }
@@ -52,7 +52,7 @@ func NewReplicated[T any](n int, nodes []int, opts ...Option) (*Replicated[T], e
 		}
 		r.copies = append(r.copies, a)
 	}
-	for _, node := range ni.online {
+	for _, node := range slices.Concat(ni.online, ni.others) {
 		r.nearest[node] = slices.Index(r.nodes, ni.nearest(node, r.nodes))
 	}
 	return r, nil

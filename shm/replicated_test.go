@@ -90,7 +90,7 @@ func TestReplicatedLoad(t *testing.T) {
 func TestNewReplicatedRejectsBadArguments(t *testing.T) {
 	ni, err := machineNodes()
 	require.NoError(t, err)
-	missing := ni.online[len(ni.online)-1] + 1
+	missing := absentNode(ni)
 	first := ni.memory[0] // not always 0: a cgroup may allow other nodes only
 	for _, tc := range []struct {
 		name  string
@@ -100,7 +100,7 @@ func TestNewReplicatedRejectsBadArguments(t *testing.T) {
 		want  string
 	}{
 		{"placement", 10, nil, []Option{Bind(0)}, "takes no MemPolicy (got bind(0)); list the nodes instead"},
-		{"missing node", 10, []int{missing}, nil, "does not exist; this machine's nodes are"},
+		{"missing node", 10, []int{missing}, nil, fmt.Sprintf("NUMA node %d does not exist", missing)},
 		{"node twice", 10, []int{first, first}, nil, fmt.Sprintf("NUMA node %d is named twice", first)},
 		{"zero length", 0, nil, nil, "array length 0 must be positive"},
 		{"THP on a small array", 10, nil, []Option{THP}, "hold no whole"},
