@@ -51,7 +51,7 @@ fmt-check:
 # weighs on all cases alike); then a benchstat table and one line per
 # workload with numapool's ratio to every other case of the same run.
 # bench: the full sizes (about 20 minutes on 2 busy CPUs); bench-quick: the
-# quick sizes, three timed ops a case a round (about a minute on 2 CPUs,
+# quick sizes, one timed op a case a round (about a minute on 2 CPUs,
 # under two). The raw output stays in BENCH_OUT (a new temporary folder
 # unless set), for benchstat comparisons and `go run ./cmd/benchratio -md`.
 # bench-scaling: Medium and Unbalanced on 1, 2, 4, ... workers up to the
@@ -67,7 +67,7 @@ bench:
 	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-test.benchtime 0.5s" OMP_FLAGS="-scale full -benchtime 0.5"
 
 bench-quick:
-	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-test.short -test.benchtime 3x" OMP_FLAGS="-scale quick -benchtime 0.02"
+	@$(MAKE) --no-print-directory bench-run BENCH_FLAGS="-test.short -test.benchtime 1x" OMP_FLAGS="-scale quick -benchtime 0.02"
 
 # bench-deps installs gcc (with libgomp, OpenMP's runtime) from Debian where
 # gcc -fopenmp cannot build a program.
