@@ -33,9 +33,13 @@ type progressConfig struct {
 // When stderr is not a terminal, the bar is a plain line printed at most
 // once a second, plus a final line, without control codes.
 //
-// Cost: one atomic add per finished chunk, nothing per task; one goroutine
-// per display redraws every 0.1 s; a call that starts a display and ends
-// it waits for one last redraw. No goroutine outlives the call.
+// Cost: one atomic add per finished chunk, nothing per task. While a
+// display has bars, a timer redraws them every 0.1 s; the mpb container
+// (a few goroutines, and one per bar) is made at the first redraw, so a
+// call shorter than that starts no goroutine while it runs. On a terminal
+// the end of such a call draws its bar once through mpb, some tens of
+// microseconds; off a terminal it prints one line. No goroutine outlives
+// the call.
 func ProgressBar(opts ...ProgressOption) CallOption {
 	return func(c *callConfig) error {
 		if c.progress != nil && c.progress.custom != nil {
@@ -59,7 +63,8 @@ func ProgressBar(opts ...ProgressOption) CallOption {
 // that container after the call.
 //
 // The pool calls bar.IncrInt64 with the tasks finished since the last
-// refresh (every 0.1 s, from one goroutine); on success it ends the bar with
+// refresh (every 0.1 s, never from a worker) and once as the call ends;
+// on success it ends the bar with
 // SetTotal(-1, true), so that it completes at the count reached whatever
 // total it had; on an error, Terminate, a cancelled context or a lazy loop
 // left early it calls Abort(false), which stops the bar where it is. Use a

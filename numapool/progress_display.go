@@ -26,24 +26,32 @@ const (
 // output: through one mpb.Progress on a terminal, as plain lines elsewhere.
 // Pools draw on stderrDisplay; a nested pool always uses the display of the
 // pool whose task started it, so that tests can give a tree of pools a
-// display of its own. A display lives while it has bars: the first bar
-// starts its drawing goroutine (and the mpb container), the last one to
-// finish ends them and waits for them.
+// display of its own.
+//
+// A display runs no goroutine of its own: a timer fires every redrawEvery
+// while it has bars, and its function (run by the runtime in a goroutine
+// of its own, only while it runs) brings the bars up to date. The mpb
+// container is made at the first redraw, so a call shorter than
+// redrawEvery starts no goroutine while it runs; when such a call ends,
+// its bar is drawn once, in its final state, if it has to stay on the
+// screen. The last bar to finish stops the timer and ends the container,
+// waiting for both.
 type display struct {
 	out    io.Writer
-	isTerm func() bool // checked when the display starts
+	isTerm func() bool   // checked when the display starts
+	every  time.Duration // time between redraws; 0: redrawEvery (tests set less)
 
-	mu      sync.Mutex
-	ended   sync.Cond // on mu: a display finished ending
-	ending  bool      // the last bar is ending it; add waits
-	bars    []*tracker
-	seq     int // bars started since the display started
-	term    bool
-	prog    *mpb.Progress // nil in plain mode
-	refresh chan any      // asks prog to redraw
-	stop    chan struct{} // closed to end the drawing goroutine
-	stopped chan struct{} // closed by the drawing goroutine as it ends
-	line    time.Time     // when plain lines were last printed
+	mu       sync.Mutex
+	ended    sync.Cond // on mu: a display finished ending, or a tick gave up
+	ending   bool      // the last bar is ending it; add waits
+	bars     []*tracker
+	seq      int // bars started since the display started
+	term     bool
+	prog     *mpb.Progress // nil until a bar must be drawn, and in plain mode
+	refresh  chan any      // asks prog to redraw
+	timer    *time.Timer   // the next redraw: made by the first begin, stopped while there are no bars
+	inflight bool          // the timer fired while the display was ending
+	line     time.Time     // when plain lines were last printed
 }
 
 // stderrDisplay is the display of every pool: bars of unrelated pools that
@@ -76,55 +84,81 @@ func (d *display) add(t *tracker) {
 	}
 	t.prio |= d.seq & (1<<20 - 1) // in start order among equals
 	d.seq++
-	if d.prog != nil && !t.custom {
-		// Add fails only once the container has ended, which only the
-		// last remove does, while add waits; if it failed, the call would
-		// still count, without a bar.
-		t.bar, _ = d.prog.Add(t.total, t.filler(), t.barOptions()...)
-	}
 	d.bars = append(d.bars, t)
+	if d.prog != nil {
+		d.addBar(t)
+	}
 }
 
-// begin starts the display: the mpb container on a terminal and the
-// drawing goroutine.
+// begin starts the display: it arms the timer of the first redraw. It
+// starts no goroutine; under d.mu.
 func (d *display) begin() {
 	d.term = d.isTerm()
 	d.seq = 0
-	d.prog, d.refresh = nil, nil
-	if d.term {
-		d.refresh = make(chan any, 1)
-		// ForceTTY: the terminal check is ours, so that an injected
-		// writer is drawn on as a terminal would be.
-		d.prog = mpb.New(mpb.WithOutput(d.out), mpb.WithManualRefresh(d.refresh), mpb.ForceTTY())
-	}
 	d.line = time.Now()
-	d.stop, d.stopped = make(chan struct{}), make(chan struct{})
-	go d.draw(d.stop, d.stopped)
-}
-
-// draw is the display's drawing goroutine.
-func (d *display) draw(stop <-chan struct{}, stopped chan<- struct{}) {
-	defer close(stopped)
-	tick := time.NewTicker(redrawEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case now := <-tick.C:
-			d.redraw(now)
-		}
+	if d.timer == nil {
+		d.timer = time.AfterFunc(d.interval(), d.tick)
+	} else {
+		d.timer.Reset(d.interval())
 	}
 }
 
-// redraw brings every bar up to date and draws them (on a terminal) or
-// prints them (elsewhere, at most once per lineEvery).
-func (d *display) redraw(now time.Time) {
+// startProg makes the mpb container, on a terminal and for bars of ours,
+// and gives each of them its mpb bar; under d.mu. It starts mpb's goroutines (the
+// container's three and one per bar).
+func (d *display) startProg() {
+	ours := func(t *tracker) bool { return !t.custom }
+	if d.prog != nil || !d.term || !slices.ContainsFunc(d.bars, ours) {
+		return // drawn already, plain lines, or only callers' bars
+	}
+	d.refresh = make(chan any, 1)
+	// ForceTTY: the terminal check is ours, so that an injected writer is
+	// drawn on as a terminal would be.
+	d.prog = mpb.New(mpb.WithOutput(d.out), mpb.WithManualRefresh(d.refresh), mpb.ForceTTY())
+	for _, t := range d.bars {
+		d.addBar(t)
+	}
+}
+
+// addBar gives t its mpb bar on d.prog, brought up to date; under d.mu.
+func (d *display) addBar(t *tracker) {
+	if t.custom || t.bar != nil {
+		return
+	}
+	// Add fails only once the container has ended, which only the last
+	// remove does, while add waits; if it failed, the call would still
+	// count, without a bar.
+	t.bar, _ = d.prog.Add(t.total, t.filler(), t.barOptions()...)
+	t.shown = 0
+	t.push()
+}
+
+// tick is the timer's function: it redraws and arms the timer again, or,
+// when the last bar is ending the display, tells it that it has returned.
+func (d *display) tick() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.ending {
+		d.inflight = false
+		d.ended.Broadcast()
 		return
 	}
+	d.redraw(time.Now())
+	d.timer.Reset(d.interval())
+}
+
+// interval is the time between redraws.
+func (d *display) interval() time.Duration {
+	if d.every > 0 {
+		return d.every
+	}
+	return redrawEvery
+}
+
+// redraw brings every bar up to date and draws them (on a terminal) or
+// prints them (elsewhere, at most once per lineEvery); under d.mu.
+func (d *display) redraw(now time.Time) {
+	d.startProg()
 	for _, t := range d.bars {
 		t.push()
 	}
@@ -147,12 +181,17 @@ func (d *display) redraw(now time.Time) {
 }
 
 // remove ends t's bar and, if it was the last one, the display: then it
-// waits for the drawing goroutine and the mpb container to end.
+// stops the timer and waits for a tick under way and for the mpb container
+// to draw its last frame and end.
 func (d *display) remove(t *tracker) {
 	d.mu.Lock()
+	done := *t.status.Load() == statusDone
+	if t.bar == nil && !t.custom && d.term && (!done || t.leave) {
+		d.startProg() // the bar stays on the screen: draw it once
+	}
 	t.push()
 	if t.bar != nil {
-		if *t.status.Load() == statusDone {
+		if done {
 			if t.custom || t.total <= 0 {
 				t.bar.SetTotal(-1, true) // complete at the count reached
 			}
@@ -170,12 +209,16 @@ func (d *display) remove(t *tracker) {
 		return
 	}
 	d.ending = true
-	stop, stopped, prog, refresh := d.stop, d.stopped, d.prog, d.refresh
-	d.prog, d.refresh, d.stop, d.stopped = nil, nil, nil, nil
+	// Stop fails only when the timer has fired and its tick has not yet
+	// taken d.mu; that tick will see ending and say when it returns.
+	d.inflight = !d.timer.Stop()
+	for d.inflight {
+		d.ended.Wait()
+	}
+	prog, refresh := d.prog, d.refresh
+	d.prog, d.refresh = nil, nil
 	d.mu.Unlock()
 
-	close(stop)
-	<-stopped
 	if prog != nil {
 		select {
 		case refresh <- time.Now(): // the last frame, with every bar ended

@@ -1,0 +1,151 @@
+package numapool
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// showEvery is showOn with the display redrawing every interval.
+func showEvery(p *Pool, term bool, every time.Duration) *lockedBuffer {
+	out := showOn(p, term)
+	p.display.every = every
+	return out
+}
+
+// drawing reports whether d has made its mpb container.
+func drawing(d *display) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.prog != nil
+}
+
+// A call that ends before the first redraw starts no mpb container while
+// it runs; its bar is drawn once, at the end, in its final state.
+func TestProgressShortCallDrawsOnce(t *testing.T) {
+	p := newPool(t, Workers(2))
+	out := showEvery(p, true, time.Hour)
+	var sawContainer atomic.Bool
+	f := func(x int) int {
+		if x == 0 && drawing(p.display) {
+			sawContainer.Store(true)
+		}
+		return x * x
+	}
+	got, err := Map(p, slices.Collect(countTo(1000)), f, ProgressBar(ProgressName("short"), ProgressWidth(12)))
+	require.NoError(t, err)
+	require.Equal(t, squares(1000), got)
+	assert.False(t, sawContainer.Load(), "the mpb container was made before the first redraw")
+	assert.False(t, drawing(p.display), "the container outlived the call")
+
+	// mpb may draw the final frame twice (once as the bar completes, once
+	// more as its container ends), never a frame from before the end.
+	final := `^short \[={10}\] ` + statsRe("1000/1000", "100", "done") + `\n$`
+	for _, frame := range cursorMoves.Split(out.String(), -1) {
+		assert.Regexp(t, final, frame)
+	}
+}
+
+// A bar that is not kept (ProgressLeave(false), the default of nested
+// pools) and completes before the first redraw is never drawn; one that
+// stops on an error is drawn once, to say why.
+func TestProgressShortCallNotKept(t *testing.T) {
+	p := newPool(t, Workers(1))
+	out := showEvery(p, true, time.Hour)
+	_, err := Map(p, slices.Collect(countTo(100)), square, ProgressBar(ProgressLeave(false)))
+	require.NoError(t, err)
+	assert.Empty(t, out.String(), "a complete bar that is not kept leaves nothing")
+
+	boom := errors.New("boom")
+	_, err = MapFunc(p, slices.Collect(countTo(100)), func(_ *Worker, x int) (int, error) {
+		if x == 50 {
+			return 0, boom
+		}
+		return x, nil
+	}, ChunkSize(10), ProgressBar(ProgressLeave(false), ProgressName("kept")))
+	require.ErrorIs(t, err, boom)
+	frame := lastFrame(t, out.String())
+	require.Len(t, frame, 1, "%q", frame)
+	assert.Regexp(t, `^kept \[=+>?-+\] `+statsRe("50/100", "50", "failed at task 50")+`$`, frame[0])
+}
+
+// A call that outlives the first redraw makes the container then: its bar
+// starts at the count already reached, is redrawn while the call runs,
+// and ends complete.
+func TestProgressContainerStartsOnRedraw(t *testing.T) {
+	p := newPool(t, Workers(2))
+	out := showEvery(p, true, time.Millisecond)
+	frames := func() int { return len(cursorMoves.FindAllString(out.String(), -1)) }
+	f := func(x int) int {
+		if x == 999 { // the last task waits for two frames drawn during the call
+			for !drawing(p.display) || frames() < 2 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		return x * x
+	}
+	got, err := Map(p, slices.Collect(countTo(1000)), f, ChunkSize(10), ProgressBar(ProgressName("long"), ProgressWidth(12)))
+	require.NoError(t, err)
+	require.Equal(t, squares(1000), got)
+	assert.False(t, drawing(p.display), "the container outlived the call")
+
+	// The last task waited for three frames, all drawn while it ran; the
+	// rest show the end (mpb may draw it twice).
+	running := regexp.MustCompile(`^long \[[=>-]{10}\] +\d+/1000 +\d+% \| \d+\.\ds<(\d+\.\ds|\?) \| \d+\.\d[kMG]?/s\n$`)
+	final := regexp.MustCompile(`^long \[={10}\] ` + statsRe("1000/1000", "100", "done") + `\n$`)
+	parts := cursorMoves.Split(out.String(), -1)
+	mid := 0
+	for _, frame := range parts {
+		if running.MatchString(frame) {
+			mid++
+		} else {
+			assert.Regexp(t, final, frame)
+		}
+	}
+	assert.GreaterOrEqual(t, mid, 3, "frames drawn during the call")
+	assert.Regexp(t, final, parts[len(parts)-1])
+}
+
+// Calls that end while the display's timer fires, over and over: each one
+// ends its bar right, none waits forever, and no goroutine is left.
+func TestProgressEndRacesRedraw(t *testing.T) {
+	for _, term := range []bool{false, true} {
+		t.Run(fmt.Sprint("term=", term), func(t *testing.T) {
+			p := newPool(t, Workers(2))
+			out := showEvery(p, term, time.Microsecond)
+			before := goleak.IgnoreCurrent()
+			for i := range 200 {
+				n := 1 + i%37
+				got, err := Map(p, slices.Collect(countTo(n)), square, ChunkSize(3), ProgressBar())
+				require.NoError(t, err)
+				require.Equal(t, squares(n), got)
+				want := statsRe(fmt.Sprintf("%d/%d", n, n), "100", "done") + `$`
+				if term {
+					// A new container draws below the last frame of the
+					// previous one, which stays.
+					frame := lastFrame(t, out.String())
+					assert.Regexp(t, want, frame[len(frame)-1], "call %d", i)
+				} else {
+					lines := plainLines(t, out.String())
+					assert.Regexp(t, `^`+want, lines[len(lines)-1], "call %d", i)
+				}
+				if i%50 == 49 {
+					goleak.VerifyNone(t, before)
+				}
+			}
+			if !term {
+				assert.NotContains(t, out.String(), "\x1b")
+				assert.Equal(t, 200, strings.Count(out.String(), "| done\n"), "one final line per call")
+			}
+		})
+	}
+}
