@@ -113,8 +113,23 @@ type Tests struct {
 func CountTests(output string) Tests {
 	t := Tests{SkipReason: map[string]string{}}
 	lines := strings.Split(output, "\n")
+	// The last message each test logged: parallel subtests print their
+	// verdicts together, away from what they logged after === RUN, CONT
+	// or NAME.
+	last := map[string]string{}
+	current := ""
 	for i, line := range lines {
 		s := strings.TrimSpace(line)
+		if rest, ok := strings.CutPrefix(s, "=== "); ok {
+			if f := strings.Fields(rest); len(f) == 2 {
+				current = f[1]
+			}
+			continue
+		}
+		if msg, ok := logMessage(s); ok && current != "" {
+			last[current] = msg
+			continue
+		}
 		verdict, rest, ok := strings.Cut(s, ": ")
 		if !ok {
 			continue
@@ -127,10 +142,23 @@ func CountTests(output string) Tests {
 			t.Failed = append(t.Failed, name)
 		case "--- SKIP":
 			t.Skipped = append(t.Skipped, name)
-			t.SkipReason[name] = skipReason(lines[:i])
+			reason := skipReason(lines[:i])
+			if reason == "" {
+				reason = last[name]
+			}
+			t.SkipReason[name] = reason
 		}
 	}
 	return t
+}
+
+// logMessage returns the message of a t.Log line ("file.go:12: msg").
+func logMessage(l string) (string, bool) {
+	loc, msg, ok := strings.Cut(l, ": ")
+	if !ok || !strings.Contains(loc, ".go:") || strings.Contains(loc, " ") {
+		return "", false
+	}
+	return msg, true
 }
 
 // skipReason finds the log line just above a --- SKIP line: -test.v prints
@@ -141,7 +169,7 @@ func skipReason(before []string) string {
 		if strings.HasPrefix(l, "=== ") || strings.HasPrefix(l, "--- ") {
 			return ""
 		}
-		if loc, msg, ok := strings.Cut(l, ": "); ok && strings.Contains(loc, ".go:") && !strings.Contains(loc, " ") {
+		if msg, ok := logMessage(l); ok {
 			return msg
 		}
 	}

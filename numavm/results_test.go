@@ -53,12 +53,20 @@ func TestCountTests(t *testing.T) {
 --- SKIP: TestC (0.00s)
 === RUN   TestD
 --- SKIP: TestD (0.00s)
+=== RUN   TestE
+=== RUN   TestE/x
+=== PAUSE TestE/x
+=== CONT  TestE/x
+    e_test.go:5: no PAGEMAP_SCAN
+--- PASS: TestE (0.01s)
+    --- SKIP: TestE/x (0.00s)
 FAIL
 `
 	got := numavm.CountTests(out)
-	assert.Equal(t, []string{"TestA", "TestB/two"}, got.Passed)
+	assert.Equal(t, []string{"TestA", "TestB/two", "TestE"}, got.Passed)
 	assert.Equal(t, []string{"TestB/one", "TestB"}, got.Failed)
-	assert.Equal(t, []string{"TestC", "TestD"}, got.Skipped)
+	assert.Equal(t, []string{"TestC", "TestD", "TestE/x"}, got.Skipped)
 	assert.Equal(t, "needs two nodes", got.SkipReason["TestC"])
 	assert.Equal(t, "", got.SkipReason["TestD"])
+	assert.Equal(t, "no PAGEMAP_SCAN", got.SkipReason["TestE/x"], "a parallel subtest's message, logged away from its verdict")
 }

@@ -22,7 +22,7 @@ func run(args []string) int {
 	kernel := fs.String("kernel", "", "the guest kernel (default: the vmlinuz-* under CACHE/kernel/boot, which numavm/deps.sh unpacks)")
 	busybox := fs.String("busybox", "/bin/busybox", "a statically linked busybox (Debian's busybox-static)")
 	names := fs.String("machines", "", "comma-separated machines to boot (default: all)")
-	timeout := fs.Duration("timeout", 8*time.Minute, "hard limit for one machine, boot to power-off")
+	timeout := fs.Duration("timeout", 12*time.Minute, "hard limit for one machine, boot to power-off")
 	testTimeout := fs.Duration("test-timeout", 3*time.Minute, "-test.timeout of each test binary in a guest (numavm.SlowTestTimeout on the machine that runs the slow tests)")
 	parallel := fs.Int("parallel", 2, "machines booted at once (guests rarely keep all their CPUs busy)")
 	race := fs.Bool("race", false, "build the test binaries with the race detector (several times slower under TCG)")
