@@ -3,6 +3,8 @@ package mpi
 import (
 	"math"
 	"runtime"
+	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,8 +74,13 @@ func BenchmarkMedium(b *testing.B) {
 		})
 	})
 	// Each iteration runs the local call and the distributed one back to
-	// back, so that both see the same load on a shared machine; the ratio
-	// of their sums is the figure.
+	// back, in alternating order, so that both see the same load on a
+	// shared machine. The figures are medians over the iterations: of each
+	// call's time and of the ratio of each pair, which other programs'
+	// bursts (on this shared 2-vCPU machine, tens of ms) move far less than
+	// they move a sum. cpu-ratio is the CPU time both ranks used in the
+	// distributed calls over what they used in the local ones (rank 1's is
+	// its barrier's then): the extra work of the MPI threads and runners.
 	var local *numapool.Pool
 	if c.Rank() == 0 {
 		var err error
@@ -97,39 +104,123 @@ func BenchmarkMedium(b *testing.B) {
 		b.Run("mpi-2ranks-1worker-vs-local-1rank-2workers/"+tc.name, func(b *testing.B) {
 			p := rankPool(b, c)
 			var st Stats
-			var tLocal, tMPI time.Duration
+			var tLocal, tMPI, ratio []float64
+			var cpuLocal, cpuMPI time.Duration
 			share := 0
-			b.ResetTimer()
-			for range b.N {
-				t0 := time.Now()
-				onRank0(b, c, func() {
+			// Each call is timed between points where both ranks are
+			// awake: rank 0 times its local call alone while rank 1 waits
+			// in a barrier, and the distributed call starts after a
+			// second barrier, which rank 1 enters right after the first
+			// one (its wait in the first one may end up to a few ms late).
+			runLocal := func() (time.Duration, time.Duration) {
+				var d time.Duration
+				c0 := processCPU()
+				if c.Rank() == 0 {
+					t0 := time.Now()
 					if _, err := numapool.Map(local, in, medium, tc.local...); err != nil {
 						b.Fatal(err)
 					}
-				})
-				t1 := time.Now()
+					d = time.Since(t0)
+				}
+				cpu := processCPU() - c0
+				barriers(b, c)
+				return d, cpu
+			}
+			runMPI := func() (time.Duration, time.Duration) {
 				var mine []int
 				if c.Rank() == 0 {
 					mine = in
 				}
+				c0 := processCPU()
+				t0 := time.Now()
 				if _, err := Map(c, p, mine, medium, append(tc.opts, WithStats(&st))...); err != nil {
 					b.Fatal(err)
 				}
-				tLocal, tMPI = tLocal+t1.Sub(t0), tMPI+time.Since(t1)
+				d, cpu := time.Since(t0), processCPU()-c0
+				barriers(b, c)
+				return d, cpu
+			}
+			barriers(b, c)
+			b.ResetTimer()
+			for i := range b.N {
+				var dl, dm, cl, cm time.Duration
+				if i%2 == 0 {
+					dl, cl = runLocal()
+					dm, cm = runMPI()
+				} else {
+					dm, cm = runMPI()
+					dl, cl = runLocal()
+				}
+				tLocal, tMPI = append(tLocal, float64(dl)), append(tMPI, float64(dm))
+				ratio = append(ratio, float64(dm)/float64(dl))
+				cpuLocal, cpuMPI = cpuLocal+cl, cpuMPI+cm
 				if c.Rank() == 0 {
 					share += st.TasksPerRank[1]
 				}
 			}
+			b.StopTimer()
+			cpu := sumOverRanks(b, c, []int64{int64(cpuLocal), int64(cpuMPI)})
 			if c.Rank() == 0 {
-				b.ReportMetric(float64(tLocal.Nanoseconds())/float64(b.N), "local-ns/op")
-				b.ReportMetric(float64(tMPI.Nanoseconds())/float64(b.N), "mpi-ns/op")
-				b.ReportMetric(float64(tMPI)/float64(tLocal), "mpi/local")
+				b.ReportMetric(median(tLocal), "local-ns/op")
+				b.ReportMetric(median(tMPI), "mpi-ns/op")
+				b.ReportMetric(median(ratio), "mpi/local")
+				b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-ratio")
 				b.ReportMetric(float64(share)/float64(b.N*n), "rank1-share")
 				b.ReportMetric(float64(st.Chunks), "chunks")
 			}
 		})
 	}
 	_ = sink
+}
+
+// barriers synchronises the ranks twice: after the second barrier, every
+// rank is awake and none is in a long wait.
+func barriers(b *testing.B, c *Comm) {
+	for range 2 {
+		if err := c.Barrier(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// processCPU returns the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// sumOverRanks returns the element-wise sum of v over every rank.
+func sumOverRanks(b *testing.B, c *Comm, v []int64) []int64 {
+	all := make([]int64, len(v)*c.Size())
+	copy(all[c.Rank()*len(v):], v)
+	if err := c.do(func(t *thread) error {
+		got, err := t.allMax(all)
+		all = got
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	sum := make([]int64, len(v))
+	for r := range c.Size() {
+		for i := range v {
+			sum[i] += all[r*len(v)+i]
+		}
+	}
+	return sum
+}
+
+// median returns the middle value of xs (the mean of the two middle ones
+// for an even count); xs is sorted in place.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	m := len(xs) / 2
+	if len(xs)%2 == 0 {
+		return (xs[m-1] + xs[m]) / 2
+	}
+	return xs[m]
 }
 
 // BenchmarkHandout measures what one chunk costs: Map of trivial tasks,

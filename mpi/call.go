@@ -7,7 +7,6 @@ import (
 
 	"github.com/numapool/numapool/mpi/codec"
 	"github.com/numapool/numapool/mpi/internal/plan"
-	"github.com/numapool/numapool/numapool"
 )
 
 // Message tags: rank 0 to a rank (chunks, then Stop), a rank to rank 0
@@ -161,13 +160,18 @@ func agree[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	return nil
 }
 
-// lead is rank 0's side: it hands out chunks, runs its own between
-// messages, collects results, and broadcasts how the call ended.
+// lead is rank 0's side: it hands out chunks, runs its own on its runner
+// meanwhile, collects results, and broadcasts how the call ended.
 func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	pl, err := plan.New(j.n, j.cfg.chunk, t.size)
 	if err != nil {
 		return err
 	}
+	// Rank 0's own chunks run on its runner while this thread serves the
+	// other ranks; localAhead of them are held so that its pool never waits
+	// for this thread.
+	own := startRunner(j, localAhead)
+	defer own.stop()
 	var failure, unsent error
 	var msg []byte
 	// down sends rank r what the plan says. Arguments that fail to encode
@@ -199,6 +203,7 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		}
 		failure = why
 		pl.Halt()
+		own.skip.Store(true)
 		for r := 1; r < t.size; r++ {
 			if err := t.send(r, tagHalt, putHeader(nil, msgHalt, 0, 0, seq)); err != nil {
 				return err
@@ -266,13 +271,32 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 			}
 		}
 	}
+	var w waiter
 	for {
 		if err := haltUnsent(); err != nil {
 			return err
 		}
-		// Answer what has come before running a chunk here, but no more
-		// than can be in flight (Prefetch per rank): a stream of answers
-		// from busy ranks must not starve rank 0's own pool.
+		busy := false
+		// Rank 0's chunks that have finished.
+		for {
+			ck, ok := own.take()
+			if !ok {
+				break
+			}
+			busy = true
+			switch {
+			case ck.err != nil:
+				if err := halt(taskError(ck.err, 0, ck.lo)); err != nil {
+					return err
+				}
+			case ck.ran && failure == nil:
+				if err := deliver(ck.lo, ck.hi, ck.out); err != nil {
+					return err
+				}
+			}
+		}
+		// The other ranks' answers, at most as many as can be in flight
+		// before rank 0's own pool is looked at again.
 		for range (t.size - 1) * j.cfg.prefetch {
 			from, m, ok, err := t.poll(-1, tagUp)
 			if err != nil {
@@ -281,6 +305,7 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 			if !ok {
 				break
 			}
+			busy = true
 			if err := handle(from, m); err != nil {
 				return err
 			}
@@ -288,29 +313,25 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 				return err
 			}
 		}
-		if lo, hi, ok := pl.Local(); ok {
-			out := j.sink(lo, hi)
-			var args []A
+		// Keep rank 0's own pool fed.
+		for !own.full() {
+			lo, hi, ok := pl.Local()
+			if !ok {
+				break
+			}
+			busy = true
+			ck := &chunkRun[A, R]{lo: lo, hi: hi, out: j.sink(lo, hi)}
 			if j.in != nil {
-				args = j.in[lo:hi]
+				ck.args = j.in[lo:hi]
 			}
-			if err := j.run(lo, hi, args, out); err != nil {
-				if err := halt(taskError(err, 0, lo)); err != nil {
-					return err
-				}
-			} else if err := deliver(lo, hi, out); err != nil {
-				return err
-			}
-			continue
+			own.give(ck)
 		}
-		if !pl.Waiting() {
-			break
+		if own.held == 0 && !pl.Waiting() {
+			break // the plan has nothing left for rank 0 and owes nothing
 		}
-		from, m, err := t.recv(-1, tagUp)
-		if err != nil {
-			return err
-		}
-		if err := handle(from, m); err != nil {
+		if busy {
+			w = waiter{}
+		} else if err := own.pause(t, &w, restMin, 1); err != nil {
 			return err
 		}
 	}
@@ -359,45 +380,65 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	return failure
 }
 
-// A piece is one chunk of a batch that a rank runs in one call of its pool.
-type piece struct {
-	lo, hi int
-	off    int  // position of its first task in the batch
-	void   bool // not to be run: answer Skipped
-	fail   bool // answer with this rank's failure
-}
-
 // follow is the side of every other rank: it runs the chunks rank 0 sends
-// until told to stop, then learns how the call ended. Chunks that are
-// already queued when a rank looks for work run together, in one call of
-// its pool: each pool call costs two thread wake-ups, and a rank that
-// holds Prefetch chunks often finds more than one waiting.
+// on its runner, answers each as it finishes, and keeps receiving while a
+// chunk runs, until told to stop; then it learns how the call ended.
 func follow[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	var mine error // this rank's own failure
 	halted, stopped := false, false
-	var args []A
-	var out []R
 	var msg []byte
-	var batch []piece
-	for !stopped {
-		batch, args = batch[:0], args[:0]
-		var err error
-		// The first chunk is waited for; the others are taken if there.
-		for len(batch) < j.cfg.prefetch && !(j.perChunk && len(batch) == 1) {
-			var m []byte
-			var ok bool
-			if len(batch) == 0 {
-				_, m, err = t.recv(0, tagDown)
-				ok = true
-			} else {
-				_, m, ok, err = t.poll(0, tagDown)
+	rn := startRunner(j, j.cfg.prefetch)
+	defer rn.stop()
+	answer := func() error { return t.send(0, tagUp, msg) }
+	var w waiter
+	for !stopped || rn.held > 0 {
+		busy := false
+		// Answer the chunks the pool has finished.
+		for {
+			ck, ok := rn.take()
+			if !ok {
+				break
 			}
+			busy = true
+			switch {
+			case ck.err != nil && mine == nil:
+				mine = taskError(ck.err, t.rank, ck.lo)
+				msg = append(putHeader(msg[:0], msgFailed, ck.lo, ck.hi, seq), encodeError(mine)...)
+			case !ck.ran || ck.err != nil || halted || mine != nil:
+				msg = putHeader(msg[:0], msgSkipped, ck.lo, ck.hi, seq)
+			default:
+				var err error
+				msg = putHeader(msg[:0], msgResult, ck.lo, ck.hi, seq)
+				if msg, err = j.res.Append(msg, ck.out); err != nil {
+					mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("results of tasks %d..%d: %v", ck.lo, ck.hi-1, err), Err: err}
+					rn.skip.Store(true)
+					msg = append(putHeader(msg[:0], msgFailed, ck.lo, ck.hi, seq), encodeError(mine)...)
+				}
+			}
+			if err := answer(); err != nil {
+				return err
+			}
+		}
+		if !halted {
+			_, _, got, err := t.poll(0, tagHalt)
+			if err != nil {
+				return err
+			}
+			if got {
+				halted, busy = true, true
+				rn.skip.Store(true)
+			}
+		}
+		// Take the chunks that have come.
+		for !stopped {
+			_, m, ok, err := t.poll(0, tagDown)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				break
 			}
+			busy = true
 			kind, lo, hi, payload, err := readHeader(m, seq)
 			if err != nil {
 				return err
@@ -409,58 +450,38 @@ func follow[A, R any](t *thread, seq int64, j *job[A, R]) error {
 			if kind != msgWork && kind != msgVoid || lo < 0 || hi < lo || hi > j.n {
 				return fmt.Errorf("mpi: rank 0 sent kind %d for tasks [%d, %d) of %d", kind, lo, hi, j.n)
 			}
-			pc := piece{lo: lo, hi: hi, off: len(args), void: kind == msgVoid || mine != nil}
-			if !pc.void && j.ship {
+			if rn.full() {
+				return fmt.Errorf("mpi: rank 0 sent rank %d more than Prefetch (%d) chunks at a time", t.rank, j.cfg.prefetch)
+			}
+			if kind == msgVoid || halted || mine != nil {
+				msg = putHeader(msg[:0], msgSkipped, lo, hi, seq)
+				if err := answer(); err != nil {
+					return err
+				}
+				continue
+			}
+			ck := &chunkRun[A, R]{lo: lo, hi: hi, out: make([]R, j.outLen(lo, hi))}
+			if j.ship {
 				// The message buffer is reused: decode now.
-				args = append(args, make([]A, hi-lo)...)
-				if err := j.args.Decode(payload, args[pc.off:]); err != nil {
+				ck.args = make([]A, hi-lo)
+				if err := j.args.Decode(payload, ck.args); err != nil {
 					mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("arguments of tasks %d..%d: %v", lo, hi-1, err), Err: err}
-					args, pc.void, pc.fail = args[:pc.off], true, true
+					rn.skip.Store(true)
+					msg = append(putHeader(msg[:0], msgFailed, lo, hi, seq), encodeError(mine)...)
+					if err := answer(); err != nil {
+						return err
+					}
+					continue
 				}
-			} else if !pc.void && j.in != nil {
-				args = append(args, j.in[lo:hi]...)
+			} else if j.in != nil {
+				ck.args = j.in[lo:hi]
 			}
-			batch = append(batch, pc)
+			rn.give(ck)
 		}
-		if len(batch) == 0 {
-			continue
-		}
-		if !halted {
-			_, _, got, err := t.poll(0, tagHalt)
-			if err != nil {
-				return err
-			}
-			halted = got
-		}
-		if !halted && mine == nil && (len(args) > 0 || j.perChunk) {
-			lo, hi := batch[0].lo, batch[0].hi // only Reduce uses them, one chunk a batch
-			out = resize(out, len(args))
-			if j.perChunk {
-				out = resize(out, 1)
-			}
-			if err := j.run(lo, hi, args, out); err != nil {
-				var k int
-				mine, k = batchError(err, t.rank, batch)
-				batch[k].fail = true
-			}
-		}
-		for _, pc := range batch {
-			switch {
-			case pc.fail:
-				msg = append(putHeader(msg[:0], msgFailed, pc.lo, pc.hi, seq), encodeError(mine)...)
-			case pc.void || halted || mine != nil:
-				msg = putHeader(msg[:0], msgSkipped, pc.lo, pc.hi, seq)
-			default:
-				res := out[pc.off : pc.off+j.outLen(pc.lo, pc.hi)]
-				msg = putHeader(msg[:0], msgResult, pc.lo, pc.hi, seq)
-				if msg, err = j.res.Append(msg, res); err != nil {
-					mine = &RankError{Rank: t.rank, Msg: fmt.Sprintf("results of tasks %d..%d: %v", pc.lo, pc.hi-1, err), Err: err}
-					msg = append(putHeader(msg[:0], msgFailed, pc.lo, pc.hi, seq), encodeError(mine)...)
-				}
-			}
-			if err := t.send(0, tagUp, msg); err != nil {
-				return err
-			}
+		if busy {
+			w = waiter{}
+		} else if err := rn.pause(t, &w, 0, 4); err != nil {
+			return err
 		}
 	}
 	if err := t.flush(); err != nil {
@@ -489,27 +510,4 @@ func follow[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		return j.take(status[1:])
 	}
 	return nil
-}
-
-// batchError describes the failure of a batch's pool call and the piece
-// it belongs to: the one holding the failed task, else the first.
-func batchError(err error, rank int, batch []piece) (error, int) {
-	te, ok := errors.AsType[*numapool.TaskError](err)
-	if !ok {
-		return taskError(err, rank, batch[0].lo), 0
-	}
-	for k, pc := range batch {
-		if !pc.void && te.Index >= pc.off && te.Index < pc.off+pc.hi-pc.lo {
-			return &TaskError{Rank: rank, WorkerID: te.WorkerID, Index: pc.lo + te.Index - pc.off, Arg: te.Arg, Msg: te.Err.Error(), Err: te.Err}, k
-		}
-	}
-	return taskError(err, rank, batch[0].lo), 0
-}
-
-// resize returns s with length n, reusing its memory when it can.
-func resize[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }

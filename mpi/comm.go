@@ -113,6 +113,7 @@ func Init() (*Comm, error) {
 func (c *Comm) serve(ready chan<- error) {
 	defer close(c.exited)
 	runtime.LockOSThread()
+	tightTimers()
 	var provided C.int
 	if rc := C.npmpi_init(C.int(ThreadFunneled), &provided); rc != C.MPI_SUCCESS {
 		ready <- mpiError(rc, "MPI_Init_thread")

@@ -27,22 +27,3 @@ func (g guarded[T]) Decode(src []byte, vs []T) (err error) {
 	}()
 	return g.c.Decode(src, vs)
 }
-
-// unlocked runs f on a goroutine of its own and waits for it; a panic in f
-// is returned as an error. The pool calls of a distributed call go through
-// it: numapool's waiting caller spins with runtime.Gosched, which on the
-// locked MPI thread costs two thread hand-offs each time. Measured on this
-// kind of machine, a call of 64 tasks of about 19 us took 2.0 to 2.5 ms
-// from a locked thread and 1.1 ms handed to another goroutine this way.
-func unlocked(f func() error) error {
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("mpi: panic in a call of the rank's pool: %v", r)
-			}
-		}()
-		done <- f()
-	}()
-	return <-done
-}

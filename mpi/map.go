@@ -14,8 +14,8 @@ import (
 //
 // Rank 0 hands out chunks of the input in order and on demand (see
 // ChunkSize and Prefetch): a slow rank asks less often and gets less. Each
-// rank runs a chunk as one call of its pool, between chunks rank 0 answers
-// the other ranks. Arguments and results of pointer-free types travel as
+// rank runs a chunk as one call of its pool, on a goroutine of its own,
+// while its MPI thread answers and receives the next chunks. Arguments and results of pointer-free types travel as
 // raw bytes; others need ArgCodec or ResultCodec. A failed task ends the
 // call on every rank with a *TaskError naming the rank, worker, index and
 // argument; ranks skip the chunks they still hold.
@@ -73,14 +73,12 @@ func newMapJob[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.W
 	j.fail = errors.Join(errs...)
 	local := cfg.local
 	j.run = func(lo, hi int, args []A, out []R) error {
-		return unlocked(func() error {
-			res, err := numapool.MapFunc(p, args, f, local...)
-			if err != nil {
-				return err
-			}
-			copy(out, res)
-			return nil
-		})
+		res, err := numapool.MapFunc(p, args, f, local...)
+		if err != nil {
+			return err
+		}
+		copy(out, res)
+		return nil
 	}
 	return j
 }

@@ -24,9 +24,9 @@ type config struct {
 }
 
 // defaultPrefetch keeps two chunks queued behind the one a rank is running:
-// rank 0 answers between chunks of its own, so an answer can take a whole
-// chunk's time, and on a loaded node chunk times vary; with one queued
-// chunk, ranks ran out of work and did 35-45% of the tasks instead of half.
+// rank 0's MPI thread, parked while its own pool runs a long chunk, may
+// take up to a chunk's time (and the scheduler's 1 ms) to answer, and on a
+// loaded node chunk times vary.
 const defaultPrefetch = 3
 
 func newConfig(opts []Option) (*config, error) {

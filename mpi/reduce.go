@@ -65,11 +65,9 @@ func ReduceFunc[R any](c *Comm, p *numapool.Pool, n int, body func(w *numapool.W
 	j.fail = errors.Join(errs...)
 
 	j.run = func(lo, hi int, _ []struct{}, out []R) error {
-		return unlocked(func() error {
-			v, err := reduceChunk(c.rank, p, lo, hi, cfg, body, combine)
-			out[0] = v
-			return err
-		})
+		v, err := reduceChunk(c.rank, p, lo, hi, cfg, body, combine)
+		out[0] = v
+		return err
 	}
 	type part struct {
 		lo int

@@ -4,7 +4,21 @@ package mpi
 #cgo pkg-config: ompi-c
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include "capi.h"
+
+// npmpi_nap sleeps the calling thread for ns nanoseconds.
+static void npmpi_nap(long ns) {
+	struct timespec ts = {ns / 1000000000L, ns % 1000000000L};
+	nanosleep(&ts, NULL);
+}
+
+// npmpi_tight_timers asks the kernel to wake the calling thread at most
+// 1 us after its sleeps end (the default slack is 50 us).
+static void npmpi_tight_timers(void) {
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+}
 */
 import "C"
 
@@ -40,25 +54,50 @@ func mpiError(rc C.int, call string) error {
 
 // A wait tests its request spinTests times in a row, then keeps testing
 // while yielding the CPU (sched_yield: other threads that are ready run
-// first) for up to yieldFor, then sleeps between tests, 16 us doubling up
-// to maxPause. The yielding phase catches the answers that come within a
-// chunk's time without the cost of waking a sleeping locked thread; the
-// sleeping phase leaves an idle rank's CPU to the busy ones.
+// first) for up to yieldFor, then sleeps between tests: in nanosleep, 16
+// us doubling up to maxPause, until it has slept parkAfter; then in
+// time.Sleep, doubling up to maxPark. The yielding phase catches the
+// answers that come within a chunk's time without the cost of waking a
+// sleeping locked thread; the sleeping phases leave an idle rank's CPU to
+// the busy ones.
+//
+// The short sleeps are nanosleep on the MPI thread itself: the Go runtime
+// wakes a parked locked goroutine through its scheduler, whose poller
+// sleeps in whole milliseconds, so on this kind of machine (2 vCPUs, a VM)
+// time.Sleep(16 us) on a locked thread took 0.8 to 1.2 ms, and nanosleep
+// (with the thread's timer slack cut to 1 us at Init) 70 to 110 us. But
+// each nanosleep is a system call that the runtime's sysmon answers by
+// handing the thread's P to another thread and back, which costs more CPU
+// than it saves when a wait is long: a rank that waited in a barrier
+// through a 40 ms call in 256 us steps used 10 to 15 % of a CPU. So a wait
+// that has slept parkAfter parks instead (time.Sleep), up to about 1 ms
+// late, which a wait this long can afford, and wakes a few hundred times a
+// second at most.
 const (
-	spinTests = 64
-	yieldFor  = 100 * time.Microsecond
-	maxPause  = 256 * time.Microsecond
+	spinTests    = 64
+	yieldFor     = 100 * time.Microsecond
+	minPause     = 16 * time.Microsecond
+	relaxedPause = 64 * time.Microsecond
+	maxPause     = 256 * time.Microsecond
+	parkAfter    = time.Millisecond
+	maxPark      = 2 * time.Millisecond
 )
+
+// localAhead is how many chunks rank 0's own pool holds: the one it runs
+// and one queued behind it, so that it never waits for the MPI thread.
+const localAhead = 2
 
 // A waiter is the state of one wait.
 type waiter struct {
 	step  int
 	start time.Time
 	sleep time.Duration
+	slept time.Duration // asked of nanosleep so far
 }
 
-// pause is one step of a wait. A sleeping wait adds at most maxPause to
-// the latency of what it waits for.
+// pause is one step of a wait. It adds to the latency of what the wait is
+// for at most the current sleep plus the kernel's wake-up latency (for
+// nanosleep) or the scheduler's (about 1 ms, for time.Sleep).
 func (w *waiter) pause() {
 	w.step++
 	switch {
@@ -72,11 +111,50 @@ func (w *waiter) pause() {
 			C.sched_yield()
 			return
 		}
-		w.sleep = 16 * time.Microsecond
+		w.sleep = minPause
 	}
-	time.Sleep(w.sleep)
+	if w.slept >= parkAfter {
+		time.Sleep(w.sleep)
+		w.sleep = min(2*w.sleep, maxPark)
+		return
+	}
+	C.npmpi_nap(C.long(w.sleep))
+	w.slept += w.sleep
 	w.sleep = min(2*w.sleep, maxPause)
 }
+
+// pauseServing is one step of the wait of a distributed call's serving
+// loop, when neither a message nor a finished chunk came and the runner's
+// pause did not park (see runner.pause): it frees the sends that have
+// finished, then pauses. While the rank's pool has a chunk queued behind
+// the one it runs (relaxed), nothing is urgent, so it skips the spinning
+// and yielding phases and sleeps at once: until the running chunk should
+// end (left, at most restMin), else from relaxedPause doubling. Each test costs the MPI thread CPU time that the workers
+// beside it need (MPI_Iprobe runs Open MPI's progress engine): with a
+// fresh spinning phase after every message, this thread used 2 to 5 ms of
+// CPU per 40 to 100 ms call of BenchmarkMedium.
+func (t *thread) pauseServing(w *waiter, relaxed bool, left time.Duration) error {
+	if len(t.pending) > 0 {
+		if err := t.reap(); err != nil {
+			return err
+		}
+	}
+	if relaxed {
+		if left > relaxedPause {
+			C.npmpi_nap(C.long(min(left, restMin)))
+			return nil
+		}
+		if w.sleep == 0 {
+			w.step, w.sleep = spinTests, relaxedPause
+		}
+	}
+	w.pause()
+	return nil
+}
+
+// tightTimers cuts the timer slack of the calling thread (the MPI thread)
+// to 1 us, so that its short sleeps end on time.
+func tightTimers() { C.npmpi_tight_timers() }
 
 // checkLen rejects messages MPI cannot count in an int.
 func checkLen(n int, what string) error {
