@@ -7,20 +7,25 @@
 # and fails when anything else is missing.
 set -u
 cache=${1:-numavm/.cache}
+# Not root: apt-get through sudo -n, which fails at once rather than ask
+# for a password.
+sudo=
+[ "$(id -u)" = 0 ] || sudo="sudo -n"
 updated=
 update() {
 	if [ -z "$updated" ]; then
-		apt-get update -q >/dev/null || echo "numavm/deps.sh: apt-get update failed"
+		$sudo apt-get update -q >/dev/null || echo "numavm/deps.sh: apt-get update failed"
 		updated=1
 	fi
 }
 install() {
-	if [ "$(id -u)" != 0 ]; then
-		echo "numavm/deps.sh: need $* from Debian; run as root (or install them) to let make test-numa install them"
+	if [ -n "$sudo" ] && ! sudo -n true 2>/dev/null; then
+		echo "numavm/deps.sh: need $* from Debian; run as root or with password-less sudo (or install them) to let make test-numa install them"
 		return 1
 	fi
 	update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	# shellcheck disable=SC2086
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		-o DPkg::Lock::Timeout=600 "$@" >/dev/null || echo "numavm/deps.sh: could not install $*"
 }
 
