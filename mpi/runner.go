@@ -146,8 +146,8 @@ func (rn *runner[A, R]) take() (*chunkRun[A, R], bool) {
 // MPI thread in a system call makes the Go runtime hand its P to another
 // thread and back (sysmon retakes it), and on this kind of machine (2
 // vCPUs, a VM) sleeping in short steps through whole calls cost each rank
-// of BenchmarkMedium 10 to 15 % of a CPU, on a thread that was neither the
-// MPI thread nor a worker.
+// of BenchmarkMedium 9 to 16 % of a CPU, on a thread that was neither the
+// MPI thread nor a worker; parked, that thread used about 1 %.
 func (rn *runner[A, R]) pause(t *thread, w *waiter, restFrom time.Duration, restFor float64) error {
 	left, known := rn.left()
 	var d time.Duration // how long the running chunk takes, by the estimate
@@ -174,10 +174,9 @@ func (rn *runner[A, R]) pause(t *thread, w *waiter, restFrom time.Duration, rest
 }
 
 // relaxedChunk is the shortest chunk for which a waiting MPI thread skips
-// its spinning and yielding phases while the pool has work queued: below
-// it, the chunks run out faster than the thread's sleeps end (BenchmarkHandout,
-// one task per chunk, lost 2 to 3 times its speed sleeping from
-// relaxedPause).
+// its spinning and yielding phases while the pool has work queued: shorter
+// chunks run out before the thread's sleeps end (a nanosleep lasts 70 us or
+// more here; a one-task chunk of BenchmarkHandout takes about 30 us).
 const relaxedChunk = 4 * relaxedPause
 
 // restMin is the shortest chunk during which rank 0's MPI thread parks,

@@ -67,12 +67,13 @@ func mpiError(rc C.int, call string) error {
 // time.Sleep(16 us) on a locked thread took 0.8 to 1.2 ms, and nanosleep
 // (with the thread's timer slack cut to 1 us at Init) 70 to 110 us. But
 // each nanosleep is a system call that the runtime's sysmon answers by
-// handing the thread's P to another thread and back, which costs more CPU
-// than it saves when a wait is long: a rank that waited in a barrier
-// through a 40 ms call in 256 us steps used 10 to 15 % of a CPU. So a wait
-// that has slept parkAfter parks instead (time.Sleep), up to about 1 ms
-// late, which a wait this long can afford, and wakes a few hundred times a
-// second at most.
+// handing the thread's P to another thread and back: a nanosleep cost 20
+// to 30 us of CPU here, and with the MPI threads sleeping in short steps
+// through whole calls, one more Go thread of each rank used 9 to 16 % of a
+// CPU. So a wait that has slept parkAfter parks instead (time.Sleep), up
+// to about 1 ms late, which a wait this long can afford, and wakes a few
+// hundred times a second at most (a rank waiting in barriers through ten
+// 50 ms calls then used 6 % of a CPU).
 const (
 	spinTests    = 64
 	yieldFor     = 100 * time.Microsecond
@@ -129,10 +130,11 @@ func (w *waiter) pause() {
 // finished, then pauses. While the rank's pool has a chunk queued behind
 // the one it runs (relaxed), nothing is urgent, so it skips the spinning
 // and yielding phases and sleeps at once: until the running chunk should
-// end (left, at most restMin), else from relaxedPause doubling. Each test costs the MPI thread CPU time that the workers
-// beside it need (MPI_Iprobe runs Open MPI's progress engine): with a
-// fresh spinning phase after every message, this thread used 2 to 5 ms of
-// CPU per 40 to 100 ms call of BenchmarkMedium.
+// end (left, at most restMin), else from relaxedPause doubling. Each test
+// costs the MPI thread CPU time that the workers beside it need
+// (MPI_Iprobe runs Open MPI's progress engine): with a fresh spinning
+// phase after every message, this thread used 1.5 to 5.5 ms of CPU per 40
+// to 100 ms call of BenchmarkMedium.
 func (t *thread) pauseServing(w *waiter, relaxed bool, left time.Duration) error {
 	if len(t.pending) > 0 {
 		if err := t.reap(); err != nil {
