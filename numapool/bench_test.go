@@ -211,12 +211,30 @@ func BenchmarkMapChunk1(b *testing.B) {
 	})
 }
 
-// BenchmarkMapSmall measures the fixed cost of one call: 64 tasks.
+// BenchmarkMapSmall measures the fixed cost of one call: 64 tasks, against
+// the hand-split loop over the usable CPUs. workers-only keeps every task
+// on a worker (WorkersOnly): the cost of waking parked worker threads.
 func BenchmarkMapSmall(b *testing.B) {
 	in := benchInput(64)
-	for _, fresh := range []bool{false, true} {
-		b.Run(fmt.Sprintf("fresh=%v", fresh), func(b *testing.B) {
-			p := benchPool(b, freshOpt(fresh)...)
+	cpus := usableCPUs(b)
+	b.Run("handsplit", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			out := make([]int, len(in))
+			handSplit(opaqueSquare, in, out, cpus)
+			benchSink = out
+		}
+	})
+	for _, c := range []struct {
+		name string
+		opts []Option
+	}{
+		{"fresh=false", nil},
+		{"fresh=true", []Option{FreshWorkersPerCall()}},
+		{"workers-only", []Option{WorkersOnly()}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p := benchPool(b, c.opts...)
 			b.ReportAllocs()
 			for b.Loop() {
 				r, err := Map(p, in, benchSquare)
@@ -227,6 +245,67 @@ func BenchmarkMapSmall(b *testing.B) {
 			}
 		})
 	}
+}
+
+// spin is a task of about units x 60 ns.
+func spin(units int) int {
+	v := 0
+	for i := range units {
+		v += mix(i)
+	}
+	return v
+}
+
+var opaqueSpin = spin
+
+// BenchmarkUnbalanced is 5,000 tasks whose cost grows with the index (task
+// i about i/5000 x 40 us): seq is the sequential loop, so seq / CPUs is the
+// ideal; handsplit cuts the input in equal halves; chanpool hands out one
+// task at a time; numapool runs the default (shrinking) chunks and, for
+// comparison, four equal chunks per worker.
+func BenchmarkUnbalanced(b *testing.B) {
+	const n = 5000
+	in := make([]int, n)
+	for i := range in {
+		in[i] = i * 667 / n
+	}
+	out := make([]int, n)
+	cpus := usableCPUs(b)
+	b.Run("seq", func(b *testing.B) {
+		for b.Loop() {
+			for i := range in {
+				out[i] = opaqueSpin(in[i])
+			}
+		}
+	})
+	b.Run("handsplit", func(b *testing.B) {
+		for b.Loop() {
+			handSplit(opaqueSpin, in, out, cpus)
+		}
+	})
+	b.Run("chanpool", func(b *testing.B) {
+		c := newChanPool(cpus)
+		defer c.close()
+		for b.Loop() {
+			c.mapInts(opaqueSpin, in, out)
+		}
+	})
+	b.Run("numapool", func(b *testing.B) {
+		p := benchPool(b)
+		for b.Loop() {
+			if err := MapInto(p, out, in, opaqueSpin); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("numapool-equal-chunks", func(b *testing.B) {
+		p := benchPool(b)
+		for b.Loop() {
+			if err := MapInto(p, out, in, opaqueSpin, ChunkSize(ceilDiv(n, 4*p.n))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkIdlePool reports the CPU time the whole process spends per

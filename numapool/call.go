@@ -51,16 +51,24 @@ const (
 // MaxTasksActive come to for an input of a given length on a given pool.
 // Pool.Plan returns it, so a call can be tuned without guessing.
 type Plan struct {
-	Tasks     int // tasks in the input; -1 when unknown (an iter.Seq without IterableLen)
-	ChunkSize int // tasks a worker takes at a time
-	Chunks    int // chunks of the input; -1 when unknown
-	MaxActive int // tasks taken from the input and not yet finished, at most
+	Tasks        int // tasks in the input; -1 when unknown (an iter.Seq without IterableLen)
+	ChunkSize    int // tasks a worker takes at a time: the first (largest) chunks when they shrink
+	MinChunkSize int // when chunks shrink, tasks in the smallest, the input's last chunk aside; 0 when chunks are equal
+	Chunks       int // chunks of the input; -1 when unknown
+	MaxActive    int // tasks taken from the input and not yet finished, at most
 }
 
-// Plan returns the chunking a call over a slice of n tasks would use on this
-// pool with opts; n < 0 stands for an iter.Seq, whose length is IterableLen's
-// (unknown without it). The default chunk size is ceil(n / (4 x workers)),
-// never more than n, and for an iter.Seq at most 4096; the default
+// Plan returns the chunking an eager call or a loop over a slice of n tasks
+// would use on this pool with opts; n < 0 stands for an iter.Seq, whose
+// length is IterableLen's (unknown without it).
+//
+// By default, eager calls and loops over a slice cut shrinking chunks:
+// rounds of one chunk per worker, the first of ceil(n / (2 x workers))
+// tasks, halving each round down to ceil(n / (32 x workers)), then chunks of
+// that size to the end, so uneven tasks leave no long tail. With ChunkSize,
+// MaxTasksActive or OrderTasks, and for lazy calls and iter.Seq inputs,
+// chunks are equal: ChunkSize's, or by default ceil(n / (4 x workers)),
+// never more than n, and for an iter.Seq at most 4096. The default
 // MaxTasksActive is 2 x workers x chunk size; a MaxTasksActive below the
 // chunk size shrinks the chunk to it. The options' own errors are returned
 // as the call would.
@@ -72,10 +80,12 @@ func (p *Pool) Plan(n int, opts ...CallOption) (Plan, error) {
 	seq := n < 0
 	if seq {
 		n = cc.iterableLen
+		return chunking(&cc, n, p.n, seq)
 	} else if cc.iterableLen >= 0 {
 		n = min(n, cc.iterableLen)
 	}
-	return chunking(&cc, n, p.n, seq)
+	pl, _, err := slicePlan(&cc, n, p.n)
+	return pl, err
 }
 
 // maxSeqChunk caps the default chunk of an iter.Seq input: the calling
@@ -131,7 +141,7 @@ func satMul(a, b int) int {
 }
 
 // mapEager runs an eager call and returns its results.
-func mapEager[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(*jobBase) runner[A, R], ordered bool) ([]R, error) {
+func mapEager[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(*jobBase) runner[A, R], ordered, plain bool) ([]R, error) {
 	cc, err := callOptions(opts)
 	if err != nil {
 		return nil, err
@@ -163,35 +173,43 @@ func mapEager[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(
 		in = in[:cc.iterableLen]
 	}
 	out := make([]R, len(in))
-	if err := mapSlice(p, in, out, &cc, mk); err != nil {
+	if err := mapSlice(p, in, out, &cc, mk, plain); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// mapSlice runs f over in, writing out[i] for in[i], on a sliceJob.
-func mapSlice[A, R any](p *Pool, in []A, out []R, cc *callConfig, mk func(*jobBase) runner[A, R]) error {
-	pl, err := chunking(cc, len(in), p.n, false)
+// mapSlice runs f over in, writing out[i] for in[i], on a sliceJob; plain
+// says f does not see its Worker, so the caller may help (sliceJob.help).
+func mapSlice[A, R any](p *Pool, in []A, out []R, cc *callConfig, mk func(*jobBase) runner[A, R], plain bool) error {
+	pl, sched, err := slicePlan(cc, len(in), p.n)
 	if err != nil {
 		return err
 	}
-	j := &sliceJob{
-		n:      int64(len(in)),
-		size:   int64(pl.ChunkSize),
-		chunks: int64(pl.Chunks),
-		limit:  pl.MaxActive < satMul(p.n, pl.ChunkSize),
-	}
-	j.init(p, cc)
-	j.credit.Store(int64(pl.MaxActive))
-	if cc.orderTasks {
-		j.orderTasks(p.n)
-	}
+	j := newSliceJob(p, cc, pl, sched, plain)
 	run := mk(&j.jobBase)
-	j.run = func(w *Worker, lo, hi int) bool { return run(w, in[lo:hi], out[lo:hi], lo) }
+	j.run = func(w *Worker, _, lo, hi int) bool { return run(w, in[lo:hi], out[lo:hi], lo) }
 	if j.timeout > 0 {
 		j.argOf = func(_ *Worker, index int) string { return shortArg(in[index]) }
 	}
 	return runSlice(p, j, cc)
+}
+
+// slicePlan is chunking for a call over n > 0 known tasks that workers take
+// in place (a slice, a loop): by default the chunks shrink (schedule); an
+// explicit ChunkSize or MaxTasksActive, or OrderTasks, cuts equal chunks.
+func slicePlan(cc *callConfig, n, workers int) (Plan, schedule, error) {
+	pl, err := chunking(cc, n, workers, false)
+	if err != nil || n <= 0 {
+		return pl, schedule{}, err
+	}
+	if cc.chunkSize != 0 || cc.maxActive != 0 || cc.orderTasks {
+		return pl, fixedSchedule(int64(n), int64(pl.ChunkSize)), nil
+	}
+	s := shrinkingSchedule(int64(n), workers)
+	pl.ChunkSize, pl.MinChunkSize, pl.Chunks = int(s.size), int(s.smallest()), int(s.chunks)
+	pl.MaxActive = satMul(satMul(inFlightPerWorker, workers), pl.ChunkSize)
+	return pl, s, nil
 }
 
 // mapLazy returns the iterator of a lazy call; the work starts when the

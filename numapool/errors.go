@@ -35,13 +35,16 @@ var (
 // error, panicked, or called runtime.Goexit. errors.Is and errors.As reach
 // the task's own error through Unwrap.
 type TaskError struct {
-	WorkerID int    // ID of the worker that ran the task
+	WorkerID int    // ID of the worker that ran the task; -1: the calling goroutine (see WorkersOnly)
 	Index    int    // position of the task in the call's input
 	Arg      string // the task's argument, printed with %v and shortened
 	Err      error  // the task's error, a *PanicError, or ErrGoexit
 }
 
 func (e *TaskError) Error() string {
+	if e.WorkerID < 0 {
+		return fmt.Sprintf("numapool: task %d (arg %s) on the calling goroutine: %v", e.Index, e.Arg, e.Err)
+	}
 	return fmt.Sprintf("numapool: task %d (arg %s) on worker %d: %v", e.Index, e.Arg, e.WorkerID, e.Err)
 }
 

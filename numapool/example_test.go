@@ -657,9 +657,12 @@ func ExamplePanicError() {
 }
 
 // A task that calls runtime.Goexit (as t.FailNow and testify's require do)
-// fails its call with ErrGoexit; its worker is replaced.
+// on a worker fails its call with ErrGoexit; its worker is replaced. Under
+// WorkersOnly every task runs on a worker; without it, a task of a plain
+// call that the calling goroutine runs would end that goroutine, as in a
+// plain loop (MapFunc's tasks always run on workers).
 func ExampleErrGoexit() {
-	p, err := numapool.New(numapool.Workers(2))
+	p, err := numapool.New(numapool.Workers(2), numapool.WorkersOnly())
 	if err != nil {
 		log.Fatal(err)
 	}

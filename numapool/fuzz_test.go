@@ -130,6 +130,10 @@ func optionErr(name string, v int) string {
 // iter.Seq input, whose default chunk is at most maxSeqChunk.
 func checkPlan(t *testing.T, pl Plan, tasks, workers, chunk, maxAct int, seq bool) {
 	assert.Equal(t, tasks, pl.Tasks)
+	if !seq && chunk == 0 && maxAct == 0 && tasks > 0 {
+		checkShrinkingPlan(t, pl, tasks, workers)
+		return
+	}
 	require.GreaterOrEqual(t, pl.ChunkSize, 1)
 	assert.LessOrEqual(t, pl.ChunkSize, pl.MaxActive, "a chunk fits in the tasks allowed in flight")
 	if chunk > 0 {
@@ -185,6 +189,25 @@ func checkPlan(t *testing.T, pl Plan, tasks, workers, chunk, maxAct int, seq boo
 	assert.True(t, hi == 0 && lo < uint64(tasks), "chunks %d of %d leave the last one empty for %d tasks", pl.Chunks, size, tasks)
 }
 
+// checkShrinkingPlan checks the default plan over a slice: chunks from
+// ceil(tasks / (2 x workers)) down to ceil(tasks / (32 x workers)).
+func checkShrinkingPlan(t *testing.T, pl Plan, tasks, workers int) {
+	w := uint64(workers)
+	floor := max(1, (uint64(tasks)+32*w-1)/(32*w))
+	first := max(floor, (uint64(tasks)+2*w-1)/(2*w))
+	assert.Equal(t, first, uint64(pl.ChunkSize), "first chunk")
+	assert.Equal(t, floor, uint64(pl.MinChunkSize), "smallest chunk")
+	hi, lo := bits.Mul64(2*w, first)
+	want := lo
+	if hi != 0 || lo > math.MaxInt {
+		want = math.MaxInt
+	}
+	assert.Equal(t, want, uint64(pl.MaxActive), "default MaxActive")
+	fewest := (uint64(tasks) + first - 1) / first
+	most := (uint64(tasks) + floor - 1) / floor
+	assert.True(t, uint64(pl.Chunks) >= fewest && uint64(pl.Chunks) <= most, "%d chunks for %d tasks in chunks of %d down to %d", pl.Chunks, tasks, first, floor)
+}
+
 // runPlan runs For and IMap over tasks tasks with opts (ChunkSize and
 // MaxTasksActive) on p and checks them against p's plan.
 func runPlan(t *testing.T, p *Pool, tasks int, opts []CallOption) {
@@ -200,11 +223,30 @@ func runPlan(t *testing.T, p *Pool, tasks int, opts []CallOption) {
 		mu.Unlock()
 	}, opts...))
 	slices.SortFunc(blocks, func(a, b [2]int) int { return a[0] - b[0] })
-	var want [][2]int
-	for lo := 0; lo < tasks; lo += pl.ChunkSize {
-		want = append(want, [2]int{lo, min(lo+pl.ChunkSize, tasks)})
+	if pl.MinChunkSize != 0 {
+		// Shrinking blocks: Chunks of them, end to end over the input, the
+		// first of ChunkSize, none growing, none but the last below
+		// MinChunkSize.
+		require.Len(t, blocks, pl.Chunks, "For's blocks for plan %+v", pl)
+		at, prev := 0, pl.ChunkSize
+		for k, b := range blocks {
+			size := b[1] - b[0]
+			require.Equal(t, at, b[0], "block %d of %v starts where the last ended", k, blocks)
+			require.LessOrEqual(t, size, prev, "block %d of %v does not grow", k, blocks)
+			if k < len(blocks)-1 {
+				require.GreaterOrEqual(t, size, pl.MinChunkSize, "block %d of %v", k, blocks)
+			}
+			at, prev = b[1], size
+		}
+		require.Equal(t, tasks, at, "the blocks %v end at the input's end", blocks)
+		require.Equal(t, pl.ChunkSize, blocks[0][1]-blocks[0][0], "the first block")
+	} else {
+		var want [][2]int
+		for lo := 0; lo < tasks; lo += pl.ChunkSize {
+			want = append(want, [2]int{lo, min(lo+pl.ChunkSize, tasks)})
+		}
+		require.Equal(t, want, blocks, "For's blocks for plan %+v", pl)
 	}
-	require.Equal(t, want, blocks, "For's blocks for plan %+v", pl)
 
 	// IMap over a sequence: every result once, in order, and the tasks
 	// taken from the input and not yet handed to the loop stay within

@@ -22,8 +22,8 @@ import (
 // A panic in body ends the call with a *TaskError whose Index is the
 // block's first index and whose Arg names the block, "[lo, hi)".
 func For(p *Pool, n int, body func(lo, hi int), opts ...CallOption) error {
-	return forRange(p, n, opts, func(pl Plan) rangeBody {
-		return func(_ *Worker, lo, hi int) error {
+	return forRange(p, n, opts, true, func(pl Plan) rangeBody {
+		return func(_ *Worker, _, lo, hi int) error {
 			body(lo, hi)
 			return nil
 		}
@@ -34,14 +34,16 @@ func For(p *Pool, n int, body func(lo, hi int), opts ...CallOption) error {
 // node, state, shared objects) or fail: the first error ends the call with
 // a *TaskError that wraps it, naming the block.
 func ForFunc(p *Pool, n int, body func(w *Worker, lo, hi int) error, opts ...CallOption) error {
-	return forRange(p, n, opts, func(pl Plan) rangeBody { return body })
+	return forRange(p, n, opts, false, func(pl Plan) rangeBody {
+		return func(w *Worker, _, lo, hi int) error { return body(w, lo, hi) }
+	})
 }
 
 // ForIndex runs body(i) for every i in 0..n-1: For with one indirect call
 // per index (about 1-2 ns each), for loop bodies too big for that to matter.
 func ForIndex(p *Pool, n int, body func(i int), opts ...CallOption) error {
-	return forRange(p, n, opts, func(pl Plan) rangeBody {
-		return func(_ *Worker, lo, hi int) error {
+	return forRange(p, n, opts, true, func(pl Plan) rangeBody {
+		return func(_ *Worker, _, lo, hi int) error {
 			for i := lo; i < hi; i++ {
 				body(i)
 			}
@@ -68,25 +70,29 @@ func ForIndex(p *Pool, n int, body func(i int), opts ...CallOption) error {
 //		return s
 //	}, func(a, b float64) float64 { return a + b })
 func Reduce[R any](p *Pool, n int, body func(lo, hi int) R, combine func(a, b R) R, opts ...CallOption) (R, error) {
-	return ReduceFunc(p, n, func(_ *Worker, lo, hi int) (R, error) { return body(lo, hi), nil }, combine, opts...)
+	return reduce(p, n, func(_ *Worker, lo, hi int) (R, error) { return body(lo, hi), nil }, combine, opts, true)
 }
 
 // ReduceFunc is Reduce for bodies that need their worker or fail: the
 // first error ends the call with a *TaskError that wraps it.
 func ReduceFunc[R any](p *Pool, n int, body func(w *Worker, lo, hi int) (R, error), combine func(a, b R) R, opts ...CallOption) (R, error) {
+	return reduce(p, n, body, combine, opts, false)
+}
+
+// reduce is Reduce and ReduceFunc; plain says body ignores its Worker.
+func reduce[R any](p *Pool, n int, body func(w *Worker, lo, hi int) (R, error), combine func(a, b R) R, opts []CallOption, plain bool) (R, error) {
 	var (
 		zero     R
 		partials []R
-		size     int
 	)
-	err := forRange(p, n, opts, func(pl Plan) rangeBody {
-		partials, size = make([]R, pl.Chunks), pl.ChunkSize
-		return func(w *Worker, lo, hi int) error {
+	err := forRange(p, n, opts, plain, func(pl Plan) rangeBody {
+		partials = make([]R, pl.Chunks)
+		return func(w *Worker, k, lo, hi int) error {
 			r, err := body(w, lo, hi)
 			if err != nil {
 				return err
 			}
-			partials[lo/size] = r
+			partials[k] = r
 			return nil
 		}
 	})
@@ -100,8 +106,8 @@ func ReduceFunc[R any](p *Pool, n int, body func(w *Worker, lo, hi int) (R, erro
 	return acc, nil
 }
 
-// rangeBody runs one block of a range loop.
-type rangeBody func(w *Worker, lo, hi int) error
+// rangeBody runs block k, indices [lo, hi), of a range loop.
+type rangeBody func(w *Worker, k, lo, hi int) error
 
 // blockArg names a block of a range loop in a TaskError.
 type blockArg struct{ lo, hi int }
@@ -109,8 +115,9 @@ type blockArg struct{ lo, hi int }
 func (b blockArg) String() string { return fmt.Sprintf("[%d, %d)", b.lo, b.hi) }
 
 // forRange runs a range loop of n indices on a sliceJob; mk builds the
-// block body once the plan is known.
-func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error {
+// block body once the plan is known. plain says the body ignores its
+// Worker, so the caller may help (sliceJob.help).
+func forRange(p *Pool, n int, opts []CallOption, plain bool, mk func(Plan) rangeBody) error {
 	if n < 0 {
 		return fmt.Errorf("numapool: a loop over %d indices: the count cannot be negative", n)
 	}
@@ -128,28 +135,19 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 		}
 		return nil
 	}
-	pl, err := chunking(&cc, n, p.n, false)
+	pl, sched, err := slicePlan(&cc, n, p.n)
 	if err != nil {
 		return err
 	}
-	j := &sliceJob{
-		n:      int64(n),
-		size:   int64(pl.ChunkSize),
-		chunks: int64(pl.Chunks),
-		limit:  pl.MaxActive < satMul(p.n, pl.ChunkSize),
-	}
-	j.init(p, &cc)
-	j.credit.Store(int64(pl.MaxActive))
-	if cc.orderTasks {
-		j.orderTasks(p.n)
-	}
+	j := newSliceJob(p, &cc, pl, sched, plain)
 	body := mk(pl)
 	b := &j.jobBase
 	if b.timeout > 0 {
-		size := pl.ChunkSize
-		b.argOf = func(_ *Worker, lo int) string { return blockArg{lo, min(lo+size, n)}.String() }
+		b.argOf = func(w *Worker, lo int) string {
+			return blockArg{lo, int(w.curHi.Load())}.String()
+		}
 	}
-	j.run = func(w *Worker, lo, hi int) (ok bool) {
+	j.run = func(w *Worker, k, lo, hi int) (ok bool) {
 		ended := false
 		defer func() {
 			if !ended {
@@ -162,10 +160,11 @@ func forRange(p *Pool, n int, opts []CallOption, mk func(Plan) rangeBody) error 
 			t0 = time.Now()
 		}
 		if b.timeout > 0 {
+			w.curHi.Store(int64(hi))
 			w.curTask.Store(int64(lo))
 			defer w.curTask.Store(noTask)
 		}
-		err := body(w, lo, hi)
+		err := body(w, k, lo, hi)
 		ended = true
 		if ins != nil {
 			ins.chunkDone(w.id, time.Since(t0), hi-lo, lo, blockArg{lo, hi}.String)

@@ -184,7 +184,13 @@ func ExamplePool_Plan() {
 	}
 	defer p.Close()
 
-	pl, err := p.Plan(1000) // a slice of 1000: 4 chunks per worker
+	// A slice of 1000: shrinking chunks, from 250 (1000 / (2 x 2 workers))
+	// halving each round of 2 down to 16 (1000 / (32 x 2)): 250, 250, 125,
+	// 125, 63, 63, 32, 32, then 16, 16, 16, 12.
+	pl, err := p.Plan(1000)
+	fmt.Printf("%+v %v\n", pl, err)
+	// An explicit chunk size gives equal chunks.
+	pl, err = p.Plan(1000, numapool.ChunkSize(100))
 	fmt.Printf("%+v %v\n", pl, err)
 	// A bound on tasks in flight below the chunk size shrinks the chunk.
 	pl, err = p.Plan(1000, numapool.ChunkSize(100), numapool.MaxTasksActive(50))
@@ -194,9 +200,10 @@ func ExamplePool_Plan() {
 	_, err = p.Plan(-1) // an iter.Seq of unknown length
 	fmt.Println(err != nil)
 	// Output:
-	// {Tasks:1000 ChunkSize:125 Chunks:8 MaxActive:500} <nil>
-	// {Tasks:1000 ChunkSize:50 Chunks:20 MaxActive:50} <nil>
-	// {Tasks:2000 ChunkSize:250 Chunks:8 MaxActive:1000} <nil>
+	// {Tasks:1000 ChunkSize:250 MinChunkSize:16 Chunks:12 MaxActive:1000} <nil>
+	// {Tasks:1000 ChunkSize:100 MinChunkSize:0 Chunks:10 MaxActive:400} <nil>
+	// {Tasks:1000 ChunkSize:50 MinChunkSize:0 Chunks:20 MaxActive:50} <nil>
+	// {Tasks:2000 ChunkSize:250 MinChunkSize:0 Chunks:8 MaxActive:1000} <nil>
 	// true
 }
 

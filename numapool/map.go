@@ -15,14 +15,14 @@ import (
 // *TaskError naming the worker, the task's index and argument, and the rest
 // of the call is dropped; the pool stays usable.
 func Map[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption) ([]R, error) {
-	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, true)
+	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, true, true)
 }
 
 // MapFunc is Map for tasks that need their worker (ID, CPUs, NUMA node,
 // shared objects) or return an error. The first task error ends the call
 // with a *TaskError that wraps it.
 func MapFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) ([]R, error) {
-	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, true)
+	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, true, false)
 }
 
 // MapInto is Map writing into dst instead of a new slice: dst[i] = f(src[i])
@@ -40,7 +40,7 @@ func MapInto[A, R any, D ~[]R, S ~[]A](p *Pool, dst D, src S, f func(A) R, opts 
 	if len(dst) < len(src) {
 		return fmt.Errorf("numapool: MapInto: dst holds %d results but src has %d tasks; make dst at least len(src) long", len(dst), len(src))
 	}
-	return mapSlice(p, []A(src), []R(dst[:len(src)]), &cc, func(b *jobBase) runner[A, R] { return intoRunner(b, f) })
+	return mapSlice(p, []A(src), []R(dst[:len(src)]), &cc, func(b *jobBase) runner[A, R] { return intoRunner(b, f) }, true)
 }
 
 // ForEach calls f on every item of src on the pool's workers, for tasks
@@ -49,7 +49,7 @@ func MapInto[A, R any, D ~[]R, S ~[]A](p *Pool, dst D, src S, f func(A) R, opts 
 func ForEach[A any, S Source[A]](p *Pool, src S, f func(A), opts ...CallOption) error {
 	_, err := mapEager(p, src, opts, func(b *jobBase) runner[A, struct{}] {
 		return plainRunner(b, func(a A) struct{} { f(a); return struct{}{} })
-	}, false)
+	}, false, true)
 	return err
 }
 
@@ -58,7 +58,7 @@ func ForEach[A any, S Source[A]](p *Pool, src S, f func(A), opts ...CallOption) 
 func ForEachFunc[A any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) error, opts ...CallOption) error {
 	_, err := mapEager(p, src, opts, func(b *jobBase) runner[A, struct{}] {
 		return funcRunner(b, func(w *Worker, a A) (struct{}, error) { return struct{}{}, f(w, a) })
-	}, false)
+	}, false, false)
 	return err
 }
 
@@ -67,12 +67,12 @@ func ForEachFunc[A any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) erro
 // map_unordered). Over a slice it costs the same as Map, and in practice
 // returns input order.
 func MapUnordered[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption) ([]R, error) {
-	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, false)
+	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, false, true)
 }
 
 // MapUnorderedFunc is MapUnordered for worker-aware tasks that may fail.
 func MapUnorderedFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) ([]R, error) {
-	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, false)
+	return mapEager(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, false, false)
 }
 
 // IMap is the lazy Map (MPIRE's imap): it returns an iterator that yields

@@ -17,6 +17,7 @@ type poolConfig struct {
 	rawIDs                   []int // CPUIDs as given, checked against the machine in New
 	placement                *topology.Placement
 	unpinned                 bool
+	workersOnly              bool // WorkersOnly
 	daemon                   bool
 	fresh                    bool        // FreshWorkersPerCall
 	state                    *stateHooks // WithState
@@ -90,6 +91,25 @@ func Placement(p topology.Placement) Option {
 func Unpinned() Option {
 	return func(c *poolConfig) error {
 		c.unpinned = true
+		return nil
+	}
+}
+
+// WorkersOnly keeps every task on a worker thread. By default the goroutine
+// that calls Map, MapUnordered, MapInto, ForEach (over a slice), For,
+// ForIndex or Reduce runs chunks of the call itself until the first worker
+// arrives, as OpenMP's primary thread works in a parallel region: a small
+// call then finishes in about the time of its loop, where waking a parked
+// worker thread costs tens of microseconds, and a long one loses nothing,
+// since the caller stops after its chunk once a worker is inside. Those
+// chunks run on the caller's thread, unpinned (TaskError.WorkerID -1).
+// Calls whose tasks see their Worker (MapFunc, ForFunc, ...), or have a
+// Context, TaskTimeout, OrderTasks or MaxTasksActive, and pools with
+// Insights, never run tasks on the caller. With WorkersOnly no call does:
+// for benchmarks that must run every task on a pinned thread, say.
+func WorkersOnly() Option {
+	return func(c *poolConfig) error {
+		c.workersOnly = true
 		return nil
 	}
 }

@@ -20,12 +20,13 @@ import (
 //
 // Create one with New and release it with Close (or Terminate).
 type Pool struct {
-	n      int
-	daemon bool
-	fresh  bool              // a call never runs on a thread that served an earlier one
-	cpus   []topology.CPUSet // per worker; empty when unpinned
-	nodes  []int             // per worker; -1 when unknown
-	shared atomic.Pointer[sharedObjects]
+	n           int
+	daemon      bool
+	fresh       bool              // a call never runs on a thread that served an earlier one
+	callerHelps bool              // callers run chunks of plain calls (not WorkersOnly)
+	cpus        []topology.CPUSet // per worker; empty when unpinned
+	nodes       []int             // per worker; -1 when unknown
+	shared      atomic.Pointer[sharedObjects]
 
 	slots []atomic.Pointer[Worker] // the live worker of each ID
 
@@ -106,6 +107,7 @@ func New(opts ...Option) (*Pool, error) {
 	p := &Pool{
 		daemon:      cfg.daemon,
 		fresh:       cfg.fresh,
+		callerHelps: !cfg.workersOnly,
 		parent:      parent,
 		display:     displayFor(parent),
 		hooks:       cfg.state,
@@ -519,26 +521,31 @@ func (p *Pool) notifyOne() {
 	}
 }
 
-// currentWorker returns the worker whose thread is the calling thread, or
-// nil. Worker goroutines are locked to their threads, so no other goroutine
-// ever runs on one: the thread id identifies the worker. Cost: one gettid.
+// currentWorker returns the worker (or the helping caller, see
+// sliceJob.help) that the calling goroutine is, or nil. Cost: an atomic load
+// when no worker lives, else a map lookup by goroutine (goroutineKey), no
+// system call.
 func currentWorker() *Worker {
 	if liveWorkers.n.Load() == 0 {
 		return nil
 	}
-	// Stay on this thread between reading its id and the lookup: otherwise
-	// a new worker could lock the thread this goroutine just left, and its
-	// id would name that worker. A worker is locked already; this nests.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	w, _ := liveWorkers.m.Load(csrc.ThreadID())
+	if !keyIsStable {
+		// Stay on this thread between reading its id and the lookup:
+		// otherwise a new worker could lock the thread this goroutine just
+		// left, and its id would name that worker. A worker is locked
+		// already; this nests.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	w, _ := liveWorkers.m.Load(goroutineKey())
 	if w == nil {
 		return nil
 	}
 	return w.(*Worker)
 }
 
-// liveWorkers maps thread ids to the workers of every pool in the process.
+// liveWorkers maps goroutine keys (goroutineKey) to the workers of every
+// pool in the process, and to callers while they help (sliceJob.help).
 var liveWorkers struct {
 	m sync.Map
 	n atomic.Int64

@@ -2,26 +2,83 @@ package numapool
 
 import (
 	"errors"
+	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // sliceJob runs a call over a slice whose results go straight into their
-// slots of the output (Map and MapUnordered over slices). Workers take
-// chunks themselves: one atomic add on a shared cursor per chunk, no
-// descriptor, no queue, no allocation per task or per chunk.
+// slots of the output (Map, MapUnordered, MapInto, ForEach over slices, and
+// the loops). No descriptor, no queue, no allocation per task or per chunk.
+//
+// Chunks are handed out from lanes: each worker owns a run of consecutive
+// chunk numbers and takes the next with a compare-and-swap on its own cache
+// line; one that runs out steals the back half of the fullest lane. So
+// small chunks cost an uncontended atomic each, not a round trip of a
+// shared cursor between CPUs, and the last chunks spread over every worker.
+// The calling goroutine takes chunks from the back of the lanes (see
+// help); its own lane stays empty.
 type sliceJob struct {
 	jobBase
-	n, size, chunks int64
-	run             func(w *Worker, lo, hi int) bool // runs tasks lo..hi-1
+	sched schedule
+	run   func(w *Worker, k, lo, hi int) bool // runs chunk k, tasks lo..hi-1
+
+	lanes []lane // one per worker; nil: the shared cursor next
+
+	// helps: the calling goroutine runs chunks while no worker has arrived
+	// (plain calls; see help). helper is its stand-in Worker, ID -1.
+	helps  bool
+	helper Worker
 
 	_      cacheLinePad
-	next   atomic.Int64 // next chunk to take
+	next   atomic.Int64 // next chunk, without lanes
 	_      cacheLinePad
 	done   atomic.Int64 // chunks finished
 	credit atomic.Int64 // tasks that may still be taken, when limited
-	limit  bool         // MaxTasksActive can bind
+	limit  bool         // MaxTasksActive can bind (fixed schedules only)
 
 	byWorker []workerCursor // OrderTasks: each worker's next chunk
+}
+
+// A lane is a run of chunk numbers [lo, hi), packed into one word (hi in
+// the upper half) so that taking and stealing are single compare-and-swaps.
+type lane struct {
+	v atomic.Uint64
+	_ [128 - 8]byte
+}
+
+// maxLaneChunks bounds the chunks that lanes can number; calls with more
+// use the shared cursor.
+const maxLaneChunks = 1 << 31
+
+func packLane(lo, hi int64) uint64       { return uint64(hi)<<32 | uint64(lo) }
+func unpackLane(v uint64) (lo, hi int64) { return int64(v & (1<<32 - 1)), int64(v >> 32) }
+
+// newSliceJob makes the job of a call cutting n tasks by pl and sched.
+func newSliceJob(p *Pool, cc *callConfig, pl Plan, sched schedule, plain bool) *sliceJob {
+	j := &sliceJob{
+		sched: sched,
+		limit: pl.MaxActive < satMul(p.n, pl.ChunkSize),
+	}
+	j.init(p, cc)
+	j.credit.Store(int64(pl.MaxActive))
+	if cc.orderTasks {
+		j.orderTasks(p.n)
+		return j
+	}
+	// The caller helps with plain calls only: tasks that see their Worker,
+	// a TaskTimeout or a context (which must return on time), insights
+	// (which account per worker) and worker state (whose init must run
+	// before the tasks) need every chunk on a worker.
+	j.helps = plain && p.callerHelps && cc.taskTimeout == 0 && p.insights == nil && p.hooks == nil &&
+		(cc.ctx == nil || cc.ctx.Done() == nil) && !j.limit
+	if sched.chunks < maxLaneChunks && (p.n > 1 || j.helps) {
+		j.lanes = make([]lane, p.n)
+		for id := range p.n {
+			j.lanes[id].v.Store(packLane(sched.chunks*int64(id)/int64(p.n), sched.chunks*int64(id+1)/int64(p.n)))
+		}
+	}
+	return j
 }
 
 // workerCursor is one worker's next chunk under OrderTasks, on its own
@@ -40,20 +97,75 @@ func (j *sliceJob) orderTasks(n int) {
 }
 
 func (j *sliceJob) pending() bool {
-	if j.byWorker != nil {
-		return !j.stopped.Load() && j.done.Load() < j.chunks
+	if j.stopped.Load() {
+		return false
 	}
-	return !j.stopped.Load() && j.next.Load() < j.chunks
+	switch {
+	case j.byWorker != nil:
+		return j.done.Load() < j.sched.chunks
+	case j.lanes != nil:
+		for i := range j.lanes {
+			if lo, hi := unpackLane(j.lanes[i].v.Load()); lo < hi {
+				return true
+			}
+		}
+		return false
+	}
+	return j.next.Load() < j.sched.chunks
 }
 
-// take returns the next chunk number for w: from the shared cursor, or
-// under OrderTasks from w's own sequence id, id+n, id+2n, ...
-func (j *sliceJob) take(w *Worker) int64 {
-	if j.byWorker != nil {
+// take returns the next chunk for worker id and whether there was one.
+func (j *sliceJob) take(id int) (int64, bool) {
+	switch {
+	case j.byWorker != nil:
 		n := int64(len(j.byWorker))
-		return j.byWorker[w.id].next.Add(n) - n
+		c := j.byWorker[id].next.Add(n) - n
+		return c, c < j.sched.chunks
+	case j.lanes == nil:
+		c := j.next.Add(1) - 1
+		return c, c < j.sched.chunks
 	}
-	return j.next.Add(1) - 1
+	l := &j.lanes[id].v
+	for {
+		v := l.Load()
+		lo, hi := unpackLane(v)
+		if lo >= hi {
+			return j.steal(id)
+		}
+		if l.CompareAndSwap(v, v+1) {
+			return lo, true
+		}
+	}
+}
+
+// steal takes the back half of the fullest lane other than id's (which is
+// empty, and written only by its owner while empty): it runs the first
+// chunk of that half and keeps the rest in its own lane.
+func (j *sliceJob) steal(id int) (int64, bool) {
+	for {
+		best, most := -1, int64(0)
+		for i := range j.lanes {
+			if lo, hi := unpackLane(j.lanes[i].v.Load()); i != id && hi-lo > most {
+				best, most = i, hi-lo
+			}
+		}
+		if best < 0 {
+			return 0, false
+		}
+		l := &j.lanes[best].v
+		v := l.Load()
+		lo, hi := unpackLane(v)
+		if lo >= hi {
+			continue
+		}
+		half := (hi - lo + 1) / 2
+		if l.CompareAndSwap(v, packLane(lo, hi-half)) {
+			if half > 1 {
+				j.lanes[id].v.Store(packLane(hi-half+1, hi))
+			}
+			return hi - half, true
+		}
+	}
 }
 
 func (j *sliceJob) work(w *Worker) bool {
@@ -63,9 +175,7 @@ func (j *sliceJob) work(w *Worker) bool {
 	ran, completed := 0, int64(0)
 	defer func() {
 		// Also runs when a task called runtime.Goexit.
-		if completed > 0 && j.done.Add(completed) == j.chunks {
-			j.stopped.Store(true)
-		}
+		j.finished(completed)
 		j.leave(w)
 	}()
 	if !j.enter(w) {
@@ -75,27 +185,26 @@ func (j *sliceJob) work(w *Worker) bool {
 		if j.limit && !j.takeCredit() {
 			break
 		}
-		c := j.take(w)
-		if c >= j.chunks {
+		c, ok := j.take(w.id)
+		if !ok {
 			if j.limit {
-				j.credit.Add(j.size)
+				j.credit.Add(j.sched.size)
 			}
 			break
 		}
-		lo := c * j.size
-		hi := min(lo+j.size, j.n)
+		lo, hi := j.sched.bounds(c)
 		ran++
 		if w.stateOf == nil && j.pool.hooks != nil && !w.startState(&j.jobBase) {
 			break
 		}
-		if j.run(w, int(lo), int(hi)) {
+		if j.run(w, int(c), int(lo), int(hi)) {
 			completed++
 			if t := j.progress; t != nil {
 				t.add(int(hi - lo))
 			}
 		}
 		if j.limit {
-			j.credit.Add(j.size)
+			j.credit.Add(j.sched.size)
 			j.pool.notify() // a worker that found no credit may be waiting
 		}
 		w.chunkDone(j.lifespan)
@@ -107,16 +216,128 @@ func (j *sliceJob) work(w *Worker) bool {
 	return ran > 0
 }
 
+// finished counts completed chunks; the last one stops the job.
+func (j *sliceJob) finished(completed int64) {
+	if completed > 0 && j.done.Add(completed) == j.sched.chunks {
+		j.stopped.Store(true)
+	}
+}
+
+// help runs chunks on the calling goroutine until a worker arrives, the
+// chunks run out or the call stops: a call that finishes before a parked
+// worker could wake costs no more than the loop itself, and a long call
+// loses nothing, since the caller leaves the rest to the pinned workers as
+// soon as one of them is inside. Its tasks run on the caller's own thread,
+// as worker -1 (TaskError.WorkerID); while they run, the goroutine counts
+// as a task of the pool, so a task that calls back into it gets
+// ErrReentrant as on a worker. Cost: a registration in a sync.Map, tens of
+// nanoseconds per call.
+//
+// The caller takes the call's last chunks, one at a time: under the
+// default shrinking chunks the smallest, so that a chunk it still runs
+// when the workers have finished the rest is a short tail. Waking a parked
+// worker costs the caller a system call and the worker tens of
+// microseconds, so when workers are parked the caller wakes them only once
+// the work left, at the pace measured so far, exceeds wakeAfter, or at
+// once for calls of more than helpAlone tasks. A call that is all small
+// tasks then wakes nobody; one with a heavy task wakes the workers after
+// its first chunk, at most 1/32 of a worker's share.
+func (j *sliceJob) help() {
+	p := j.pool
+	h := &j.helper
+	h.pool, h.id, h.node = p, -1, -1
+	h.inJob.Store(&j.jobBase)
+	if !keyIsStable {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	key := goroutineKey()
+	prev, had := liveWorkers.m.Swap(key, h)
+	liveWorkers.n.Add(1)
+	completed := int64(0)
+	woke := p.idle.Load() == 0 || j.sched.n > helpAlone
+	if woke {
+		p.notify()
+	}
+	defer func() {
+		// Also runs when a task called runtime.Goexit on this goroutine.
+		j.finished(completed)
+		if !woke && !j.stopped.Load() {
+			p.notify()
+		}
+		if had {
+			liveWorkers.m.Store(key, prev)
+		} else {
+			liveWorkers.m.Delete(key)
+		}
+		liveWorkers.n.Add(-1)
+	}()
+	var start time.Time
+	if !woke {
+		start = time.Now()
+	}
+	ran := int64(0)
+	for !j.stopped.Load() && j.inside.Load() == 0 {
+		c, ok := j.takeLast()
+		if !ok {
+			return
+		}
+		lo, hi := j.sched.bounds(c)
+		if j.run(h, int(c), int(lo), int(hi)) {
+			completed++
+			if t := j.progress; t != nil {
+				t.add(int(hi - lo))
+			}
+		}
+		if !woke {
+			ran += hi - lo
+			if left := j.sched.n - ran; left > 0 && time.Since(start)*time.Duration(left) > wakeAfter*time.Duration(ran) {
+				woke = true
+				p.notify()
+			}
+		}
+	}
+}
+
+// The caller works alone while the work left is below wakeAfter, in calls
+// of at most helpAlone tasks (see help).
+const (
+	wakeAfter = 10 * time.Microsecond
+	helpAlone = 4096
+)
+
+// takeLast takes the last chunk of the last lane that has any: the
+// smallest chunk of a shrinking schedule.
+func (j *sliceJob) takeLast() (int64, bool) {
+	if j.lanes == nil {
+		return j.take(0) // the shared cursor; one lane
+	}
+	for i := len(j.lanes) - 1; i >= 0; i-- {
+		l := &j.lanes[i].v
+		for {
+			v := l.Load()
+			lo, hi := unpackLane(v)
+			if lo >= hi {
+				break
+			}
+			if l.CompareAndSwap(v, packLane(lo, hi-1)) {
+				return hi - 1, true
+			}
+		}
+	}
+	return 0, false
+}
+
 // takeCredit takes a chunk's worth of MaxTasksActive credit if there is
 // that much. It never lowers the count on failure, so a worker that finds
 // too little cannot make another worker see too little as well.
 func (j *sliceJob) takeCredit() bool {
 	for {
 		c := j.credit.Load()
-		if c < j.size {
+		if c < j.sched.size {
 			return false
 		}
-		if j.credit.CompareAndSwap(c, c-j.size) {
+		if j.credit.CompareAndSwap(c, c-j.sched.size) {
 			return true
 		}
 	}
@@ -124,7 +345,7 @@ func (j *sliceJob) takeCredit() bool {
 
 // runSlice runs j on p and waits for it.
 func runSlice(p *Pool, j *sliceJob, cc *callConfig) (err error) {
-	if j.progress = startTracker(p, cc, int(j.n)); j.progress != nil {
+	if j.progress = startTracker(p, cc, int(j.sched.n)); j.progress != nil {
 		defer func() { j.progress.finish(err) }()
 	}
 	release := j.watch(cc.ctx) // before workers can see the job
@@ -134,14 +355,29 @@ func runSlice(p *Pool, j *sliceJob, cc *callConfig) (err error) {
 	}
 	defer p.endCall(j)
 	defer j.startWatch()()
-	p.notify()
+	if !j.helps {
+		p.notify()
+	} else {
+		returned := false
+		defer func() {
+			if !returned {
+				// A task run by help called runtime.Goexit: this goroutine
+				// ends, but no worker may touch the call's memory after.
+				j.stopped.Store(true)
+				j.waitDrained()
+			}
+		}()
+		j.help()
+		returned = true
+	}
+	chunks := j.sched.chunks
 	j.wait(func() bool {
-		return j.done.Load() == j.chunks || j.drained() || (j.stopped.Load() && j.abandon.Load())
+		return j.done.Load() == chunks || j.drained() || (j.stopped.Load() && j.abandon.Load())
 	})
-	if j.done.Load() != j.chunks {
+	if j.done.Load() != chunks {
 		j.waitDrained() // a prompt stop abandons the workers that stay
 	}
-	if j.done.Load() == j.chunks {
+	if j.done.Load() == chunks {
 		// Every task ran: only a task's own failure makes the call fail,
 		// not a cancellation that came after the work was done.
 		var te *TaskError

@@ -108,7 +108,9 @@ func TestTaskTimeoutAbandonsAndReplaces(t *testing.T) {
 // A context deadline ends a call over tasks that take far longer, without
 // waiting for them; Terminate does too.
 func TestPromptStopDoesNotWaitForTasks(t *testing.T) {
-	p, err := New(Workers(2))
+	// WorkersOnly: Terminate cannot cut short a task that the calling
+	// goroutine runs (calls with a Context never run any there).
+	p, err := New(Workers(2), WorkersOnly())
 	require.NoError(t, err)
 	s := newStuck(t, p)
 	slow := func(x int) int { <-s.release; return x }

@@ -37,6 +37,7 @@ type Worker struct {
 	lostJob   bool                      // its leave lost the swap: a call abandoned it (own reads only)
 	storing   atomic.Bool               // copying results into caller memory (MapInto)
 	curTask   atomic.Int64              // index of the running task, under TaskTimeout
+	curHi     atomic.Int64              // end of the running loop block, under TaskTimeout
 	curChunk  atomic.Pointer[byte]      // its chunk (*chunk[A, R]), for the timeout's message
 	curApply  atomic.Pointer[applyTask] // the apply it runs; swapped out by whoever ends it
 	apply     *applyTask                // the same, for the worker's own reads (Context)
@@ -146,7 +147,8 @@ func (w *Worker) run(started chan<- error) {
 			return
 		}
 	}
-	liveWorkers.m.Store(w.tid, w)
+	key := goroutineKey()
+	liveWorkers.m.Store(key, w)
 	liveWorkers.n.Add(1)
 	p.slots[w.id].Store(w)
 	p.insights.startedUp(w.id, time.Since(w.startedAt))
@@ -156,7 +158,7 @@ func (w *Worker) run(started chan<- error) {
 
 	clean := false
 	defer func() {
-		liveWorkers.m.Delete(w.tid)
+		liveWorkers.m.Delete(key)
 		liveWorkers.n.Add(-1)
 		if !clean {
 			// A task called runtime.Goexit: this goroutine is unwinding and

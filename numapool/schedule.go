@@ -1,0 +1,93 @@
+package numapool
+
+// A schedule cuts n tasks into chunks and maps chunk k to its tasks
+// [lo, hi). Fixed schedules cut equal chunks (the last may be shorter).
+// Shrinking schedules, the default over a slice, cut rounds of one chunk
+// per worker whose size halves from round to round, from half the input
+// spread over the workers down to a floor, then chunks of the floor to the
+// end: the big early chunks cost few hand-outs, and the small last ones
+// leave no worker a long tail while the others wait (OpenMP's guided
+// schedule, with sizes fixed in advance so that chunk k always covers the
+// same tasks, which keeps Reduce deterministic).
+//
+// bounds costs a multiply (fixed) or a division and a multiply (shrinking);
+// it allocates nothing.
+type schedule struct {
+	n      int64 // tasks
+	size   int64 // tasks per chunk (fixed), or in the first round (shrinking)
+	floor  int64 // tasks per chunk after the rounds; 0: fixed
+	w      int64 // chunks per round
+	rounds int64 // rounds before the floor
+	chunks int64
+	starts [maxRounds + 1]int64 // task where each round starts, and starts[rounds]
+}
+
+// maxRounds bounds the rounds: sizes halve from n/(2w) to n/(32w), at
+// most 5 rounds.
+const maxRounds = 8
+
+// Shrinking schedules: the floor is a 1/minChunksPerWorker share of a
+// worker's tasks, so the last chunks are small next to a worker's share.
+const minChunksPerWorker = 32
+
+// fixedSchedule cuts n tasks into chunks of size.
+func fixedSchedule(n, size int64) schedule {
+	return schedule{n: n, size: size, chunks: ceilDiv64(n, size)}
+}
+
+// shrinkingSchedule cuts n > 0 tasks for workers workers.
+func shrinkingSchedule(n int64, workers int) schedule {
+	w := int64(workers)
+	s := schedule{n: n, w: w}
+	s.size = max(1, ceilDiv64(n, 2*w))
+	s.floor = max(1, ceilDiv64(n, satMul64(minChunksPerWorker, w)))
+	if s.size <= s.floor {
+		return fixedSchedule(n, s.floor)
+	}
+	at := int64(0)
+	for r := int64(0); r < int64(len(s.starts))-1; r++ {
+		sz := s.roundSize(r)
+		if sz <= s.floor || at+satMul64(w, sz) > n {
+			break
+		}
+		at += w * sz
+		s.rounds = r + 1
+		s.starts[r+1] = at
+	}
+	s.chunks = s.rounds*w + ceilDiv64(n-at, s.floor)
+	return s
+}
+
+// roundSize is the chunk size of round r of a shrinking schedule.
+func (s *schedule) roundSize(r int64) int64 {
+	return (s.size + (int64(1) << r) - 1) >> r
+}
+
+// bounds returns the tasks [lo, hi) of chunk k.
+func (s *schedule) bounds(k int64) (lo, hi int64) {
+	sz := s.size
+	switch {
+	case s.floor == 0:
+		lo = k * sz
+	case k < s.rounds*s.w:
+		r := k / s.w
+		sz = s.roundSize(r)
+		lo = s.starts[r] + (k-r*s.w)*sz
+	default:
+		sz = s.floor
+		lo = s.starts[s.rounds] + (k-s.rounds*s.w)*sz
+	}
+	return lo, min(lo+sz, s.n)
+}
+
+// smallest returns the size of the smallest chunk before the last one.
+func (s *schedule) smallest() int64 {
+	if s.floor == 0 {
+		return s.size
+	}
+	return s.floor
+}
+
+func ceilDiv64(a, b int64) int64 { return int64(ceilDiv(int(a), int(b))) }
+
+func satMul64(a, b int64) int64 { return int64(satMul(int(a), int(b))) }

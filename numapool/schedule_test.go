@@ -1,0 +1,66 @@
+package numapool
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// blockOf returns the block [lo, hi) of a loop of n indices with plan pl on
+// p that holds index at.
+func blockOf(p *Pool, n int, pl Plan, at int) (lo, hi int) {
+	s := fixedSchedule(int64(n), int64(max(1, pl.ChunkSize)))
+	if pl.MinChunkSize != 0 {
+		s = shrinkingSchedule(int64(n), p.n)
+	}
+	for k := range s.chunks {
+		l, h := s.bounds(k)
+		if int64(at) >= l && int64(at) < h {
+			return int(l), int(h)
+		}
+	}
+	return -1, -1
+}
+
+// Shrinking schedules cover every task exactly once, in order, with chunks
+// that never grow, down to a floor of 1/32 of a worker's share.
+func TestShrinkingScheduleCoversTheInput(t *testing.T) {
+	for _, workers := range []int{1, 2, 3, 16, 100} {
+		for _, n := range []int64{1, 2, 3, 7, 64, 100, 1000, 4999, 5000, 1 << 20, 1_000_003} {
+			s := shrinkingSchedule(n, workers)
+			require.Positive(t, s.chunks)
+			at, prev := int64(0), int64(1<<62)
+			for k := range s.chunks {
+				lo, hi := s.bounds(k)
+				require.Equal(t, at, lo, "n=%d workers=%d chunk %d starts where the last ended", n, workers, k)
+				require.Greater(t, hi, lo, "n=%d workers=%d chunk %d is not empty", n, workers, k)
+				if k < s.chunks-1 {
+					assert.LessOrEqual(t, hi-lo, prev, "n=%d workers=%d chunk %d does not grow", n, workers, k)
+					assert.GreaterOrEqual(t, hi-lo, s.smallest(), "n=%d workers=%d chunk %d", n, workers, k)
+				}
+				prev, at = hi-lo, hi
+			}
+			require.Equal(t, n, at, "n=%d workers=%d: the chunks end at the input's end", n, workers)
+			floor := max(1, (n+32*int64(workers)-1)/(32*int64(workers)))
+			assert.Equal(t, floor, s.smallest(), "n=%d workers=%d", n, workers)
+		}
+	}
+}
+
+// The plan of a default call over a slice reports the shrinking chunks:
+// the first of n/(2 x workers), the smallest of n/(32 x workers).
+func TestPlanReportsShrinkingChunks(t *testing.T) {
+	p := newPool(t, Workers(2))
+	pl, err := p.Plan(1_000_000)
+	require.NoError(t, err)
+	assert.Equal(t, Plan{Tasks: 1_000_000, ChunkSize: 250_000, MinChunkSize: 15_625, Chunks: pl.Chunks, MaxActive: 1_000_000}, pl)
+	s := shrinkingSchedule(1_000_000, 2)
+	assert.Equal(t, int(s.chunks), pl.Chunks)
+	// 250k, 125k, 62.5k, 31.25k in pairs cover 937,500; 4 chunks of 15,625 the rest.
+	assert.Equal(t, 12, pl.Chunks)
+
+	fixed, err := p.Plan(1_000_000, ChunkSize(1000))
+	require.NoError(t, err)
+	assert.Equal(t, Plan{Tasks: 1_000_000, ChunkSize: 1000, Chunks: 1000, MaxActive: 4000}, fixed)
+}
