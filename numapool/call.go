@@ -149,7 +149,7 @@ func mapEager[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(
 	in, seq := input[A](src)
 	if seq != nil {
 		var out []R
-		err := stream(p, seq, nil, &cc, mk, false, func(c *chunk[A, R]) bool {
+		err := stream(p, seq, nil, &cc, mk, false, false, func(c *chunk[A, R]) bool {
 			res := c.res[:len(c.args)]
 			if !ordered {
 				out = append(out, res...)
@@ -214,7 +214,7 @@ func slicePlan(cc *callConfig, n, workers int) (Plan, schedule, error) {
 
 // mapLazy returns the iterator of a lazy call; the work starts when the
 // loop does and stops when the loop ends.
-func mapLazy[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(*jobBase) runner[A, R], ordered bool) iter.Seq2[R, error] {
+func mapLazy[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(*jobBase) runner[A, R], ordered, plain bool) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
 		var zero R
 		cc, err := callOptions(opts)
@@ -224,7 +224,7 @@ func mapLazy[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(*
 		}
 		in, seq := input[A](src)
 		broke := false
-		err = stream(p, seq, in, &cc, mk, ordered, func(c *chunk[A, R]) bool {
+		err = stream(p, seq, in, &cc, mk, ordered, plain, func(c *chunk[A, R]) bool {
 			for _, r := range c.res[:len(c.args)] {
 				if !yield(r, nil) {
 					broke = true
@@ -246,7 +246,7 @@ const maxChunksInFlight = 4096
 
 // stream runs a call through a streamJob; emit gets each finished chunk
 // and returns false to end the call early (then stream returns nil).
-func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(*jobBase) runner[A, R], ordered bool, emit func(*chunk[A, R]) bool) (err error) {
+func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(*jobBase) runner[A, R], ordered, plain bool, emit func(*chunk[A, R]) bool) (err error) {
 	broke := false // the loop left early (emit returned false)
 	n, limit := -1, -1
 	if seq == nil {
@@ -333,6 +333,10 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 	if j.selfFed() {
 		d.outstanding = int(j.chunks)
 		p.notify() // workers feed themselves from the slice
+		if plain && helpAllowed(p, cc) {
+			done := d.startHelp()
+			defer done()
+		}
 		err = d.finish()
 	} else {
 		err = d.feed(seq, limit)

@@ -1,6 +1,7 @@
 package numapool
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -204,4 +205,40 @@ func TestReduceIsDeterministicWithLanes(t *testing.T) {
 	for range 20 {
 		require.Equal(t, first, sum())
 	}
+}
+
+// A lazy plain call whose workers are all busy goes on, in order, on the
+// calling goroutine; its tasks count as tasks of the pool there, and the
+// loop body between them does not.
+func TestCallerRunsLazyCallsWhileWorkersAreBusy(t *testing.T) {
+	p := newPool(t, Workers(1))
+	release, busy := make(chan struct{}), make(chan struct{})
+	blocked := make(chan error, 1)
+	go func() {
+		_, err := MapFunc(p, []int{0}, func(_ *Worker, x int) (int, error) {
+			close(busy)
+			<-release
+			return x, nil
+		})
+		blocked <- err
+	}()
+	<-busy
+	var got []int
+	for r, err := range IMap(p, squares(20), func(x int) int {
+		w := currentWorker()
+		if w == nil || w.id != -1 {
+			return -1
+		}
+		if _, err := Map(p, []int{1}, square); !errors.Is(err, ErrReentrant) {
+			return -2
+		}
+		return x
+	}, ChunkSize(1)) {
+		require.NoError(t, err)
+		require.Nil(t, currentWorker(), "the loop body is not a task")
+		got = append(got, r)
+	}
+	assert.Equal(t, squares(20), got, "every task ran on the caller, in order")
+	close(release)
+	require.NoError(t, <-blocked)
 }

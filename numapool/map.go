@@ -83,21 +83,21 @@ func MapUnorderedFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a
 // once no worker touches the call any more; the pool stays usable.
 // A failure is yielded once, as the last pair, with R's zero value.
 func IMap[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption) iter.Seq2[R, error] {
-	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, true)
+	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, true, true)
 }
 
 // IMapFunc is IMap for worker-aware tasks that may fail.
 func IMapFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) iter.Seq2[R, error] {
-	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, true)
+	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, true, false)
 }
 
 // IMapUnordered is IMap yielding results in the order chunks finish
 // (MPIRE's imap_unordered): a slow chunk does not hold back the others.
 func IMapUnordered[A, R any, S Source[A]](p *Pool, src S, f func(A) R, opts ...CallOption) iter.Seq2[R, error] {
-	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, false)
+	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return plainRunner(b, f) }, false, true)
 }
 
 // IMapUnorderedFunc is IMapUnordered for worker-aware tasks that may fail.
 func IMapUnorderedFunc[A, R any, S Source[A]](p *Pool, src S, f func(w *Worker, a A) (R, error), opts ...CallOption) iter.Seq2[R, error] {
-	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, false)
+	return mapLazy(p, src, opts, func(b *jobBase) runner[A, R] { return funcRunner(b, f) }, false, false)
 }

@@ -537,11 +537,14 @@ func currentWorker() *Worker {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
-	w, _ := liveWorkers.m.Load(goroutineKey())
-	if w == nil {
+	v, _ := liveWorkers.m.Load(goroutineKey())
+	if v == nil {
 		return nil
 	}
-	return w.(*Worker)
+	if w := v.(*Worker); w.id >= 0 || w.inTask {
+		return w
+	}
+	return nil // a caller between its tasks (a lazy call's loop body)
 }
 
 // liveWorkers maps goroutine keys (goroutineKey) to the workers of every

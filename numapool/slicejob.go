@@ -70,8 +70,7 @@ func newSliceJob(p *Pool, cc *callConfig, pl Plan, sched schedule, plain bool) *
 	// a TaskTimeout or a context (which must return on time), insights
 	// (which account per worker) and worker state (whose init must run
 	// before the tasks) need every chunk on a worker.
-	j.helps = plain && p.callerHelps && cc.taskTimeout == 0 && p.insights == nil && p.hooks == nil &&
-		(cc.ctx == nil || cc.ctx.Done() == nil) && !j.limit
+	j.helps = plain && helpAllowed(p, cc) && !j.limit
 	if sched.chunks < maxLaneChunks && (p.n > 1 || j.helps) {
 		j.lanes = make([]lane, p.n)
 		for id := range p.n {
@@ -79,6 +78,36 @@ func newSliceJob(p *Pool, cc *callConfig, pl Plan, sched schedule, plain bool) *
 		}
 	}
 	return j
+}
+
+// helpAllowed reports whether the caller may run tasks of a plain call
+// with options cc on p (see WorkersOnly).
+func helpAllowed(p *Pool, cc *callConfig) bool {
+	return p.callerHelps && cc.taskTimeout == 0 && p.insights == nil && p.hooks == nil &&
+		(cc.ctx == nil || cc.ctx.Done() == nil) && !cc.orderTasks
+}
+
+// register makes h, a caller's stand-in, the worker that currentWorker
+// finds for the calling goroutine, while h.inTask is set; the returned
+// function undoes it.
+func register(h *Worker) func() {
+	if !keyIsStable {
+		runtime.LockOSThread()
+	}
+	key := goroutineKey()
+	prev, had := liveWorkers.m.Swap(key, h)
+	liveWorkers.n.Add(1)
+	return func() {
+		if had {
+			liveWorkers.m.Store(key, prev)
+		} else {
+			liveWorkers.m.Delete(key)
+		}
+		liveWorkers.n.Add(-1)
+		if !keyIsStable {
+			runtime.UnlockOSThread()
+		}
+	}
 }
 
 // workerCursor is one worker's next chunk under OrderTasks, on its own
@@ -245,15 +274,9 @@ func (j *sliceJob) finished(completed int64) {
 func (j *sliceJob) help() {
 	p := j.pool
 	h := &j.helper
-	h.pool, h.id, h.node = p, -1, -1
+	h.pool, h.id, h.node, h.inTask = p, -1, -1, true
 	h.inJob.Store(&j.jobBase)
-	if !keyIsStable {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-	}
-	key := goroutineKey()
-	prev, had := liveWorkers.m.Swap(key, h)
-	liveWorkers.n.Add(1)
+	unregister := register(h)
 	completed := int64(0)
 	woke := p.idle.Load() == 0 || j.sched.n > helpAlone
 	if woke {
@@ -265,12 +288,7 @@ func (j *sliceJob) help() {
 		if !woke && !j.stopped.Load() {
 			p.notify()
 		}
-		if had {
-			liveWorkers.m.Store(key, prev)
-		} else {
-			liveWorkers.m.Delete(key)
-		}
-		liveWorkers.n.Add(-1)
+		unregister()
 	}()
 	var start time.Time
 	if !woke {

@@ -142,6 +142,36 @@ type driver[A, R any] struct {
 	pending     []*chunk[A, R] // finished chunks waiting for their turn
 	nextSeq     int            // the chunk to emit next, when ordered
 	ended       bool           // emit returned false or a chunk failed
+	helper      *Worker        // the caller's stand-in, when it helps
+}
+
+// startHelp lets the calling goroutine run chunks of a self-fed call while
+// it waits for results (see help): a lazy call with small chunks then
+// keeps going on the caller's CPU instead of trading CPUs with the workers
+// every few chunks. The returned function ends it.
+func (d *driver[A, R]) startHelp() func() {
+	h := &Worker{pool: d.j.pool, id: -1, node: -1}
+	h.inJob.Store(&d.j.jobBase)
+	d.helper = h
+	return register(h)
+}
+
+// helpOne runs the next chunk on the calling goroutine, if a buffer and a
+// chunk are free, and reports whether it did.
+func (d *driver[A, R]) helpOne() bool {
+	j, h := d.j, d.helper
+	c, ok := j.take(h)
+	if !ok {
+		return false
+	}
+	h.inTask = true
+	c.ok = j.run(h, c.args, c.res, c.start)
+	h.inTask = false
+	if t := j.progress; t != nil && c.ok {
+		t.add(len(c.args))
+	}
+	j.results.pushWait(c)
+	return true
 }
 
 func newDriver[A, R any](j *streamJob[A, R], size, maxChunks int, ordered bool, emit func(*chunk[A, R]) bool) *driver[A, R] {
@@ -289,6 +319,9 @@ func (d *driver[A, R]) finish() error {
 		}
 		if j.stopped.Load() {
 			return j.stopErr()
+		}
+		if d.helper != nil && d.helpOne() {
+			continue
 		}
 		j.wait(func() bool { return !j.results.empty() || j.stopped.Load() })
 	}

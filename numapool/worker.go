@@ -52,6 +52,11 @@ type Worker struct {
 
 	startedAt time.Time // when startWorker began this thread (insights)
 
+	// A caller's stand-in (ID -1, see sliceJob.help) is registered for
+	// the caller's goroutine; it counts as a task only while inTask, which
+	// only that goroutine reads and writes.
+	inTask bool
+
 	// Recycling.
 	born     uint64 // the newest call this thread may serve (pool epoch)
 	served   bool   // the thread has run a chunk
