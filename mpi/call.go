@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/numapool/numapool/mpi/codec"
 	"github.com/numapool/numapool/mpi/internal/plan"
@@ -224,11 +225,24 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		}
 		return nil
 	}
+	// gap follows the time between two answers of the other ranks: rank
+	// 0's MPI thread parks no longer than that (see runner.pause).
+	var gap time.Duration
+	var lastAnswer time.Time
 	handle := func(from int, m []byte) error {
 		kind, lo, hi, payload, err := readHeader(m, seq)
 		if err != nil {
 			return err
 		}
+		now := time.Now()
+		if !lastAnswer.IsZero() {
+			if g := now.Sub(lastAnswer); gap == 0 {
+				gap = g
+			} else {
+				gap += (g - gap) / 4
+			}
+		}
+		lastAnswer = now
 		if err := pl.Answered(from); err != nil {
 			return err
 		}
@@ -331,7 +345,7 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		}
 		if busy {
 			w = waiter{}
-		} else if err := own.pause(t, &w, restMin, 1); err != nil {
+		} else if err := own.pause(t, &w, restMin, 1, gap); err != nil {
 			return err
 		}
 	}
@@ -480,7 +494,7 @@ func follow[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		}
 		if busy {
 			w = waiter{}
-		} else if err := rn.pause(t, &w, 0, 4); err != nil {
+		} else if err := rn.pause(t, &w, 0, 4, 0); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -126,6 +127,44 @@ func TestMapWorkersOfEveryRank(t *testing.T) {
 	for r := 1; r < c.Size(); r++ {
 		if ran[r] < defaultPrefetch {
 			t.Errorf("tasks per rank %v: rank %d ran fewer than the %d chunks it was sent first", ran, r, defaultPrefetch)
+		}
+	}
+}
+
+// TestMapSlowRankGetsLess checks the dynamic hand-out: every remote rank's
+// tasks sleep 2 ms, rank 0's do not, so while a remote rank runs the
+// chunks it was sent first (Prefetch x 10 tasks, 60 ms), rank 0 runs the
+// rest in a few ms. The margin asked (rank 0 ran more than twice as many
+// tasks as any other rank; it runs over 500 of 600 unless it stalls for
+// far longer than a remote chunk) leaves room for a loaded machine.
+func TestMapSlowRankGetsLess(t *testing.T) {
+	c := needWorld(t)
+	p := newPool(t, numapool.Workers(1))
+	var in []int
+	if c.Rank() == 0 {
+		in = count(600)
+	}
+	var st Stats
+	out, err := Map(c, p, in, func(x int) int {
+		if c.Rank() > 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+		return 3 * x
+	}, ChunkSize(10), WithStats(&st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rank() != 0 {
+		return
+	}
+	for i, r := range out {
+		if r != 3*i {
+			t.Fatalf("out[%d] = %d, want %d", i, r, 3*i)
+		}
+	}
+	for r := 1; r < c.Size(); r++ {
+		if st.TasksPerRank[0] <= 2*st.TasksPerRank[r] {
+			t.Errorf("tasks per rank %v: slow rank %d got more than half as many as rank 0; the hand-out should follow the ranks' speed", st.TasksPerRank, r)
 		}
 	}
 }

@@ -128,19 +128,22 @@ func (rn *runner[A, R]) take() (*chunkRun[A, R], bool) {
 
 // pause waits, on the MPI thread, when no message and no finished chunk
 // came. While the pool runs a chunk and has another queued behind it,
-// nothing is urgent: if the running chunk is expected to take restFrom or
-// more (d, from the time per task so far), the thread parks until the
-// runner finishes a chunk or restFor x d has passed (to look at its
-// messages), so a waiting MPI thread costs almost nothing. Otherwise it
+// nothing is urgent: the thread parks until the runner finishes a chunk or
+// restFor x d has passed, d being how long the running chunk should take
+// from the time per task so far (at most limit, when limit > 0; no
+// parking when that is under restFrom), so a waiting MPI thread costs
+// almost nothing. Otherwise it
 // waits with t.pauseServing: tests, then sleeps in the thread itself.
 //
-// Other ranks park whatever the chunk's length, for up to 4 chunks: the
-// messages they wait for (more chunks, a halt) are not urgent while they
-// hold a queued chunk, and a finished chunk wakes them at once. Rank 0
-// parks for up to one chunk, and only for chunks of restMin or more: it
-// must answer the other ranks before their queued chunks (Prefetch-1 of
-// them) run out, and a parked locked goroutine that waits on a timer
-// wakes through the Go scheduler, up to about 1 ms late.
+// Other ranks park for up to 4 chunks: the messages they wait for (more
+// chunks, a halt) are not urgent while they hold a queued chunk, and a
+// finished chunk wakes them at once. Rank 0 parks for up to one of its
+// chunks, and no longer than the usual gap between two answers of the
+// other ranks (limit), and only when that is restMin or more: it must
+// answer them before their queued chunks (Prefetch-1 of them) run out,
+// also when they run faster than it does, and a parked locked goroutine
+// that waits on a timer wakes through the Go scheduler, up to about 1 ms
+// late.
 //
 // Parking matters on a node whose CPUs all run workers: each sleep of the
 // MPI thread in a system call makes the Go runtime hand its P to another
@@ -148,20 +151,24 @@ func (rn *runner[A, R]) take() (*chunkRun[A, R], bool) {
 // vCPUs, a VM) sleeping in short steps through whole calls cost each rank
 // of BenchmarkMedium 9 to 16 % of a CPU, on a thread that was neither the
 // MPI thread nor a worker; parked, that thread used about 1 %.
-func (rn *runner[A, R]) pause(t *thread, w *waiter, restFrom time.Duration, restFor float64) error {
+func (rn *runner[A, R]) pause(t *thread, w *waiter, restFrom time.Duration, restFor float64, limit time.Duration) error {
 	left, known := rn.left()
 	var d time.Duration // how long the running chunk takes, by the estimate
 	if known {
 		d = time.Duration(rn.perTask * float64(rn.tasks.Load()))
 	}
 	relaxed := rn.held >= 2 && known && d >= relaxedChunk
-	if relaxed && d >= restFrom && rn.early == nil {
+	timeout := time.Duration(restFor * float64(d))
+	if limit > 0 {
+		timeout = min(timeout, limit)
+	}
+	if relaxed && timeout >= restFrom && rn.early == nil {
 		if len(t.pending) > 0 {
 			if err := t.reap(); err != nil {
 				return err
 			}
 		}
-		timer := time.NewTimer(time.Duration(restFor * float64(d)))
+		timer := time.NewTimer(timeout)
 		select {
 		case c := <-rn.done:
 			rn.early = c
@@ -170,7 +177,11 @@ func (rn *runner[A, R]) pause(t *thread, w *waiter, restFrom time.Duration, rest
 		timer.Stop()
 		return nil
 	}
-	return t.pauseServing(w, relaxed, left)
+	longest := restMin
+	if limit > 0 {
+		longest = min(longest, limit)
+	}
+	return t.pauseServing(w, relaxed, min(left, longest))
 }
 
 // relaxedChunk is the shortest chunk for which a waiting MPI thread skips

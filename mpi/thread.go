@@ -129,8 +129,9 @@ func (w *waiter) pause() {
 // pause did not park (see runner.pause): it frees the sends that have
 // finished, then pauses. While the rank's pool has a chunk queued behind
 // the one it runs (relaxed), nothing is urgent, so it skips the spinning
-// and yielding phases and sleeps at once: until the running chunk should
-// end (left, at most restMin), else from relaxedPause doubling. Each test
+// and yielding phases and sleeps at once: for left (until the running
+// chunk should end, capped by the caller) when that is more than
+// relaxedPause, else from relaxedPause doubling. Each test
 // costs the MPI thread CPU time that the workers beside it need
 // (MPI_Iprobe runs Open MPI's progress engine): with a fresh spinning
 // phase after every message, this thread used 1.5 to 5.5 ms of CPU per 40
@@ -143,7 +144,7 @@ func (t *thread) pauseServing(w *waiter, relaxed bool, left time.Duration) error
 	}
 	if relaxed {
 		if left > relaxedPause {
-			C.npmpi_nap(C.long(min(left, restMin)))
+			C.npmpi_nap(C.long(left))
 			return nil
 		}
 		if w.sleep == 0 {
