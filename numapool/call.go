@@ -149,7 +149,7 @@ func mapEager[A, R any, S Source[A]](p *Pool, src S, opts []CallOption, mk func(
 	in, seq := input[A](src)
 	if seq != nil {
 		var out []R
-		err := stream(p, seq, nil, &cc, mk, false, false, func(c *chunk[A, R]) bool {
+		err := stream(p, seq, nil, &cc, mk, false, plain, func(c *chunk[A, R]) bool {
 			res := c.res[:len(c.args)]
 			if !ordered {
 				out = append(out, res...)
@@ -330,13 +330,13 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 	}()
 	defer j.startWatch()()
 	d := newDriver(j, size, maxChunks, ordered, emit)
+	if plain && helpAllowed(p, cc) {
+		done := d.startHelp()
+		defer done()
+	}
 	if j.selfFed() {
 		d.outstanding = int(j.chunks)
 		p.notify() // workers feed themselves from the slice
-		if plain && helpAllowed(p, cc) {
-			done := d.startHelp()
-			defer done()
-		}
 		err = d.finish()
 	} else {
 		err = d.feed(seq, limit)

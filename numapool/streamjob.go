@@ -145,10 +145,10 @@ type driver[A, R any] struct {
 	helper      *Worker        // the caller's stand-in, when it helps
 }
 
-// startHelp lets the calling goroutine run chunks of a self-fed call while
-// it waits for results (see help): a lazy call with small chunks then
-// keeps going on the caller's CPU instead of trading CPUs with the workers
-// every few chunks. The returned function ends it.
+// startHelp lets the calling goroutine run chunks while it waits for
+// results or for room to feed more (see sliceJob.help): a lazy call with
+// small chunks then keeps going on the caller's CPU instead of trading CPUs
+// with the workers every few chunks. The returned function ends it.
 func (d *driver[A, R]) startHelp() func() {
 	h := &Worker{pool: d.j.pool, id: -1, node: -1}
 	h.inJob.Store(&d.j.jobBase)
@@ -156,8 +156,9 @@ func (d *driver[A, R]) startHelp() func() {
 	return register(h)
 }
 
-// helpOne runs the next chunk on the calling goroutine, if a buffer and a
-// chunk are free, and reports whether it did.
+// helpOne runs the next chunk on the calling goroutine, if one is ready
+// (fed and not taken, or for a self-fed call a buffer and a chunk free),
+// and reports whether it did.
 func (d *driver[A, R]) helpOne() bool {
 	j, h := d.j, d.helper
 	c, ok := j.take(h)
@@ -302,6 +303,9 @@ func (d *driver[A, R]) submit(c *chunk[A, R]) bool {
 		}
 		if j.stopped.Load() {
 			return false
+		}
+		if d.helper != nil && d.helpOne() {
+			continue
 		}
 		j.wait(func() bool { return !j.results.empty() || j.stopped.Load() })
 	}
