@@ -226,6 +226,8 @@ func TestGuestInterleaveReadsBack(t *testing.T) {
 // TestGuestFirstTouchFollowsTheWorker lets a worker pinned on each node
 // touch its own part of a FirstTouch array: each part's pages are on that
 // worker's node (or, where the cgroup forbids that node, on allowed ones).
+// WorkersOnly: the calling goroutine, which is not pinned, must not run a
+// chunk of the loop itself.
 func TestGuestFirstTouchFollowsTheWorker(t *testing.T) {
 	vm := guest(t)
 	all, err := topology.Current()
@@ -240,7 +242,7 @@ func TestGuestFirstTouchFollowsTheWorker(t *testing.T) {
 	defer func() { require.NoError(t, a.Free()) }()
 	s := a.Slice()
 	for i, cpu := range cpus {
-		p := newPool(t, numapool.Workers(1), numapool.CPUIDs(cpu))
+		p := newPool(t, numapool.Workers(1), numapool.CPUIDs(cpu), numapool.WorkersOnly())
 		seg := s[i*part : (i+1)*part]
 		require.NoError(t, numapool.For(p, len(seg), func(lo, hi int) {
 			for j := lo; j < hi; j++ {
@@ -356,7 +358,7 @@ func TestGuestCgroupLimits(t *testing.T) {
 			assert.Error(t, err, "a pool on CPU %d, outside the cgroup", cpu)
 		}
 	}
-	p := newPool(t)
+	p := newPool(t, numapool.WorkersOnly())
 	assert.Equal(t, min(usable.Len(), vm.Want.GOMAXPROCS), p.Workers())
 	for id := range p.Workers() {
 		assert.True(t, p.CPUs(id).IsSubsetOf(usable), "worker %d on %s", id, p.CPUs(id))
@@ -381,7 +383,8 @@ func TestGuestCgroupLimits(t *testing.T) {
 		for node := range vm.Want.CPUsByNode {
 			if !slices.Contains(vm.Want.Mems, node) {
 				_, err := shm.New[int64](1024, shm.Bind(node))
-				assert.Error(t, err, "Bind(%d) outside cpuset.mems %s", node, vm.Cgroup.Mems)
+				assert.ErrorContains(t, err, fmt.Sprintf("NUMA node %d is outside the memory nodes this process may use", node),
+					"Bind(%d) outside cpuset.mems %s", node, vm.Cgroup.Mems)
 			}
 		}
 	}
