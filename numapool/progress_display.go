@@ -187,7 +187,20 @@ func (d *display) remove(t *tracker) {
 	d.mu.Lock()
 	done := *t.status.Load() == statusDone
 	if t.bar == nil && !t.custom && d.term && (!done || t.leave) {
-		d.startProg() // the bar stays on the screen: draw it once
+		// The bar stays on the screen and mpb has not drawn it. If it is
+		// the display's only bar, nothing of the display is on the screen
+		// and no other bar must be placed above it: its final frame is
+		// written as it is, without starting mpb's container for it.
+		// Otherwise mpb draws the bars in their order.
+		line, ok := "", false
+		if len(d.bars) == 1 {
+			line, ok = t.finalFrame(d.width(), done) // not ok when too narrow: mpb cuts text
+		}
+		if ok {
+			io.WriteString(d.out, line)
+		} else {
+			d.startProg()
+		}
 	}
 	t.push()
 	if t.bar != nil {
@@ -232,9 +245,72 @@ func (d *display) remove(t *tracker) {
 	d.mu.Unlock()
 }
 
+// width is the width of the display's terminal, as mpb reads it: the
+// window's columns when out is a terminal, else 80.
+func (d *display) width() int {
+	if f, ok := d.out.(*os.File); ok {
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+			return int(ws.Col)
+		}
+	}
+	return 80
+}
+
+// finalFrame is the last frame of t's bar, as mpb draws it on a terminal
+// of the given width: the name, a space, the bar drawn by t's mpb filler,
+// a space and the stats, on a line of their own. ok is false when they do
+// not fit the width, where mpb would cut them. It costs one filler call
+// and a few small allocations, against the mpb container's goroutines,
+// which would be started and ended for this one frame.
+func (t *tracker) finalFrame(width int, done bool) (line string, ok bool) {
+	var text decor.WC
+	text.Init()
+	cur := t.done.Load()
+	// As remove leaves the mpb bar: a known total reached completes it even
+	// when the call failed afterwards (mpb ignores Abort then); a success
+	// completes it at the count reached.
+	complete := done || (t.total > 0 && cur >= t.total)
+	stat := decor.Statistics{
+		AvailableWidth: width,
+		RequestedWidth: t.width,
+		Total:          max(t.total, 0),
+		Current:        cur,
+		Completed:      complete,
+		Aborted:        !complete,
+	}
+	if done && t.total < 0 {
+		stat.Total = cur
+	}
+	name, nameCols := "", 0
+	if t.name != "" {
+		name, nameCols = text.Format(t.name)
+	}
+	stats, statsCols := text.Format(t.stats(cur, time.Now()))
+	stat.AvailableWidth -= nameCols + statsCols + 2
+	if stat.AvailableWidth < 0 {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteByte(' ')
+	if err := t.filler().Fill(&b, stat); err != nil {
+		return "", false
+	}
+	b.WriteByte(' ')
+	b.WriteString(stats)
+	b.WriteByte('\n')
+	return b.String(), true
+}
+
 // push gives the bar the tasks finished since the last push; under d.mu.
+// A bar of ours stops one short of its total until the call has ended:
+// reaching it completes the bar, and mpb draws a completed bar's last frame
+// at once, which must show how the call ended.
 func (t *tracker) push() {
 	n := t.done.Load()
+	if !t.custom && t.total > 0 && t.status.Load() == nil {
+		n = min(n, t.total-1)
+	}
 	if t.bar != nil && n > t.shown {
 		t.bar.IncrInt64(n - t.shown)
 	}

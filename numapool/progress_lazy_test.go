@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vbauerster/mpb/v8"
 	"go.uber.org/goleak"
 )
 
@@ -148,4 +149,62 @@ func TestProgressEndRacesRedraw(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The final frame that a display writes itself, for a bar that mpb never
+// drew, is the frame mpb draws for the same bar, byte for byte.
+func TestProgressFinalFrameAsMpb(t *testing.T) {
+	cases := []struct {
+		name        string
+		total, done int64
+		label       string
+		width       int
+		status      string
+	}{
+		{"complete", 1000, 1000, "squares", 0, statusDone},
+		{"complete narrow", 1000, 1000, "squares", 20, statusDone},
+		{"no name", 64, 64, "", 0, statusDone},
+		{"wide runes", 10, 10, "平方 ✓", 30, statusDone},
+		{"unknown total", -1, 300, "gen", 0, statusDone},
+		{"empty", 0, 0, "none", 0, statusDone},
+		{"failed", 1000, 500, "f", 0, "failed at task 500"},
+		{"failed unknown", -1, 40, "", 12, "terminated"},
+		{"stopped after the last task", 100, 100, "late", 0, "stopped: context canceled"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr := &tracker{total: c.total, name: c.label, width: c.width, leave: true, start: time.Unix(0, 0)}
+			tr.done.Store(c.done)
+			tr.took.Store(int64(2 * time.Second))
+			tr.status.Store(&c.status)
+			done := c.status == statusDone
+
+			own, ok := tr.finalFrame(80, done)
+			require.True(t, ok)
+
+			var out lockedBuffer
+			prog := mpb.New(mpb.WithOutput(&out), mpb.WithManualRefresh(make(chan any)), mpb.ForceTTY())
+			bar, err := prog.Add(tr.total, tr.filler(), tr.barOptions()...)
+			require.NoError(t, err)
+			bar.IncrInt64(c.done)
+			if done {
+				if tr.total <= 0 {
+					bar.SetTotal(-1, true)
+				}
+			} else {
+				bar.Abort(false)
+			}
+			prog.Wait()
+			first := cursorMoves.Split(out.String(), -1)[0] // later frames may move a spinner on
+			assert.Equal(t, first, own)
+			assert.Contains(t, own, c.status)
+		})
+	}
+	// Too narrow for the name and the stats: mpb cuts them, the display
+	// leaves the frame to mpb.
+	tr := &tracker{total: 10, name: "a long name", start: time.Unix(0, 0)}
+	status := statusDone
+	tr.status.Store(&status)
+	_, ok := tr.finalFrame(20, true)
+	assert.False(t, ok)
 }
