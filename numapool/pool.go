@@ -526,7 +526,7 @@ func (p *Pool) notifyOne() {
 // when no worker lives, else a map lookup by goroutine (goroutineKey), no
 // system call.
 func currentWorker() *Worker {
-	if liveWorkers.n.Load() == 0 {
+	if liveWorkers.n.Load() == 0 && callers.n.Load() == 0 {
 		return nil
 	}
 	if !keyIsStable {
@@ -537,18 +537,22 @@ func currentWorker() *Worker {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
-	v, _ := liveWorkers.m.Load(goroutineKey())
-	if v == nil {
-		return nil
+	key := goroutineKey()
+	if callers.n.Load() > 0 {
+		// A caller helping a nested pool's call may be a worker of an outer
+		// pool: its stand-in is the innermost.
+		if h := currentCaller(key); h != nil {
+			return h
+		}
 	}
-	if w := v.(*Worker); w.id >= 0 || w.inTask {
-		return w
+	if v, _ := liveWorkers.m.Load(key); v != nil {
+		return v.(*Worker)
 	}
-	return nil // a caller between its tasks (a lazy call's loop body)
+	return nil
 }
 
 // liveWorkers maps goroutine keys (goroutineKey) to the workers of every
-// pool in the process, and to callers while they help (sliceJob.help).
+// pool in the process.
 var liveWorkers struct {
 	m sync.Map
 	n atomic.Int64

@@ -3,6 +3,7 @@ package numapool
 import (
 	"errors"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -30,10 +31,8 @@ type sliceJob struct {
 	helps  bool
 	helper Worker
 
-	_      cacheLinePad
 	next   atomic.Int64 // next chunk, without lanes
-	_      cacheLinePad
-	done   atomic.Int64 // chunks finished
+	done   atomic.Int64 // chunks finished (added once per worker visit)
 	credit atomic.Int64 // tasks that may still be taken, when limited
 	limit  bool         // MaxTasksActive can bind (fixed schedules only)
 
@@ -88,26 +87,60 @@ func helpAllowed(p *Pool, cc *callConfig) bool {
 }
 
 // register makes h, a caller's stand-in, the worker that currentWorker
-// finds for the calling goroutine, while h.inTask is set; the returned
-// function undoes it.
+// finds for the calling goroutine while h.inTask is set; the returned
+// function undoes it. Cost: a lock, an append and a removal, no
+// allocation once the list has grown.
 func register(h *Worker) func() {
 	if !keyIsStable {
 		runtime.LockOSThread()
 	}
-	key := goroutineKey()
-	prev, had := liveWorkers.m.Swap(key, h)
-	liveWorkers.n.Add(1)
+	h.key = goroutineKey()
+	callers.mu.Lock()
+	callers.list = append(callers.list, h)
+	callers.n.Add(1)
+	callers.mu.Unlock()
 	return func() {
-		if had {
-			liveWorkers.m.Store(key, prev)
-		} else {
-			liveWorkers.m.Delete(key)
+		callers.mu.Lock()
+		for i := len(callers.list) - 1; i >= 0; i-- {
+			if callers.list[i] == h {
+				last := len(callers.list) - 1
+				callers.list[i] = callers.list[last]
+				callers.list[last] = nil
+				callers.list = callers.list[:last]
+				break
+			}
 		}
-		liveWorkers.n.Add(-1)
+		callers.n.Add(-1)
+		callers.mu.Unlock()
 		if !keyIsStable {
 			runtime.UnlockOSThread()
 		}
 	}
+}
+
+// callers lists the stand-ins of the goroutines that run tasks of their
+// own calls (see help), for currentWorker.
+var callers struct {
+	mu   sync.Mutex
+	n    atomic.Int32
+	list []*Worker
+}
+
+// currentCaller returns the stand-in registered for the calling goroutine
+// while it runs a task, or nil.
+func currentCaller(key uintptr) *Worker {
+	callers.mu.Lock()
+	defer callers.mu.Unlock()
+	for i := len(callers.list) - 1; i >= 0; i-- {
+		// h.inTask is written only by the goroutine whose key h holds.
+		if h := callers.list[i]; h.key == key {
+			if h.inTask {
+				return h
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // workerCursor is one worker's next chunk under OrderTasks, on its own
@@ -346,6 +379,20 @@ func (j *sliceJob) takeLast() (int64, bool) {
 	return 0, false
 }
 
+// ownFailure returns err if a task or a worker's init or exit failed, else
+// nil.
+func ownFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *TaskError
+	var we *WorkerError
+	if errors.As(err, &te) || errors.As(err, &we) {
+		return err
+	}
+	return nil
+}
+
 // takeCredit takes a chunk's worth of MaxTasksActive credit if there is
 // that much. It never lowers the count on failure, so a worker that finds
 // too little cannot make another worker see too little as well.
@@ -398,12 +445,7 @@ func runSlice(p *Pool, j *sliceJob, cc *callConfig) (err error) {
 	if j.done.Load() == chunks {
 		// Every task ran: only a task's own failure makes the call fail,
 		// not a cancellation that came after the work was done.
-		var te *TaskError
-		var we *WorkerError
-		if err := j.error(); errors.As(err, &te) || errors.As(err, &we) {
-			return err
-		}
-		return nil
+		return ownFailure(j.error())
 	}
 	if err := j.error(); err != nil {
 		return err

@@ -56,6 +56,7 @@ type Worker struct {
 	// the caller's goroutine; it counts as a task only while inTask, which
 	// only that goroutine reads and writes.
 	inTask bool
+	key    uintptr // the caller's goroutineKey, for a stand-in
 
 	// Recycling.
 	born     uint64 // the newest call this thread may serve (pool epoch)
