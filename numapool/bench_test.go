@@ -197,11 +197,34 @@ func BenchmarkMapChunk1(b *testing.B) {
 			benchSink = r
 		}
 	})
+	b.Run("numapool-workers-only", func(b *testing.B) {
+		p := benchPool(b, WorkersOnly())
+		b.ReportAllocs()
+		for b.Loop() {
+			r, err := Map(p, in, opaqueSquare, ChunkSize(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchSink = r
+		}
+	})
 	b.Run("numapool-imap", func(b *testing.B) {
 		p := benchPool(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			for r, err := range IMap(p, in, opaqueSquare, ChunkSize(1)) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				out[0] = r
+			}
+		}
+	})
+	b.Run("numapool-imap-unordered", func(b *testing.B) {
+		p := benchPool(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			for r, err := range IMapUnordered(p, in, opaqueSquare, ChunkSize(1)) {
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -262,7 +285,8 @@ var opaqueSpin = spin
 // i about i/5000 x 40 us): seq is the sequential loop, so seq / CPUs is the
 // ideal; handsplit cuts the input in equal halves; chanpool hands out one
 // task at a time; numapool runs the default (shrinking) chunks and, for
-// comparison, four equal chunks per worker.
+// comparison, four equal chunks per worker on workers only (the defaults
+// before shrinking chunks).
 func BenchmarkUnbalanced(b *testing.B) {
 	const n = 5000
 	in := make([]int, n)
@@ -298,8 +322,10 @@ func BenchmarkUnbalanced(b *testing.B) {
 			}
 		}
 	})
+	// The defaults before shrinking chunks and lanes: four equal chunks
+	// per worker, every chunk on a worker.
 	b.Run("numapool-equal-chunks", func(b *testing.B) {
-		p := benchPool(b)
+		p := benchPool(b, WorkersOnly())
 		for b.Loop() {
 			if err := MapInto(p, out, in, opaqueSpin, ChunkSize(ceilDiv(n, 4*p.n))); err != nil {
 				b.Fatal(err)

@@ -96,17 +96,22 @@ func Unpinned() Option {
 }
 
 // WorkersOnly keeps every task on a worker thread. By default the goroutine
-// that calls Map, MapUnordered, MapInto, ForEach (over a slice), For,
-// ForIndex or Reduce runs chunks of the call itself until the first worker
-// arrives, as OpenMP's primary thread works in a parallel region: a small
-// call then finishes in about the time of its loop, where waking a parked
-// worker thread costs tens of microseconds, and a long one loses nothing,
-// since the caller stops after its chunk once a worker is inside. Those
-// chunks run on the caller's thread, unpinned (TaskError.WorkerID -1).
-// Calls whose tasks see their Worker (MapFunc, ForFunc, ...), or have a
-// Context, TaskTimeout, OrderTasks or MaxTasksActive, and pools with
-// Insights, never run tasks on the caller. With WorkersOnly no call does:
-// for benchmarks that must run every task on a pinned thread, say.
+// that calls a plain call (Map, MapUnordered, MapInto, ForEach, For,
+// ForIndex, Reduce, IMap, IMapUnordered) runs some of its chunks itself,
+// as OpenMP's primary thread works in a parallel region: over a slice,
+// until the first worker arrives; in a lazy call or over an iter.Seq,
+// whenever it would otherwise wait for a result or for room to feed more.
+// A small call then finishes in about the time of its loop, where waking a
+// parked worker thread costs tens of microseconds, and a lazy call with
+// small chunks does not trade CPUs with the workers every few tasks. Those
+// chunks run on the caller's thread, unpinned (TaskError.WorkerID -1); a
+// task there that calls runtime.Goexit ends the calling goroutine, as in a
+// plain loop, and Terminate cannot cut it short. Calls whose tasks see
+// their Worker (MapFunc, ForFunc, IMapFunc, ...), calls with a Context,
+// TaskTimeout or OrderTasks, eager calls whose MaxTasksActive binds, and
+// pools with worker state or Insights never run tasks on the caller. With
+// WorkersOnly no call does: for benchmarks that must run every task on a
+// pinned thread, say.
 func WorkersOnly() Option {
 	return func(c *poolConfig) error {
 		c.workersOnly = true
