@@ -330,7 +330,13 @@ func (t *tracker) barOptions() []mpb.BarOption {
 	opts := []mpb.BarOption{
 		mpb.BarPriority(t.prio),
 		mpb.AppendDecorators(decor.Any(func(s decor.Statistics) string {
-			return t.stats(s.Current, time.Now())
+			// How the call ended shows once mpb has the bar's last count:
+			// a frame drawn between the two would say "done" short of it.
+			status := t.status.Load()
+			if !s.Completed && !s.Aborted {
+				status = nil
+			}
+			return t.statsAs(s.Current, time.Now(), status)
 		}, decor.WCSyncWidth)),
 	}
 	if t.name != "" {
@@ -360,6 +366,11 @@ func (t *tracker) plainLine(done int64, now time.Time) string {
 // 30.5/s" while running ("37 | 1.2s | 30.5/s" for an unknown total), the
 // time taken and how the call ended once it did.
 func (t *tracker) stats(done int64, now time.Time) string {
+	return t.statsAs(done, now, t.status.Load())
+}
+
+// statsAs is stats for a call that ended with status (nil: still running).
+func (t *tracker) statsAs(done int64, now time.Time, status *string) string {
 	var b strings.Builder
 	if t.total >= 0 {
 		pct := int64(100)
@@ -370,7 +381,6 @@ func (t *tracker) stats(done int64, now time.Time) string {
 	} else {
 		fmt.Fprintf(&b, "%d", done)
 	}
-	status := t.status.Load()
 	elapsed := now.Sub(t.start)
 	if status != nil {
 		elapsed = time.Duration(t.took.Load())
