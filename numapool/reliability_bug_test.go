@@ -1,0 +1,202 @@
+package numapool
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Bugs that the stress test found (issue 11). Each test shows one and is
+// skipped until it is fixed; TestStress leaves out the combination that
+// triggers it until then. Run one with -run and without its t.Skip line to
+// see it fail.
+
+var stressBugs = flag.Bool("stress.bugs", false, "run the tests of known bugs, which fail until the bugs are fixed")
+
+// knownBug skips a test of a known bug unless -stress.bugs is given.
+func knownBug(t *testing.T, what string) {
+	t.Helper()
+	if !*stressBugs {
+		t.Skip("bug: " + what + " (run with -stress.bugs to see it fail)")
+	}
+}
+
+// An Apply whose task calls runtime.Goexit fails with ErrGoexit, and the
+// pool can still be closed and terminated.
+func TestApplyGoexitLeavesCallOpen(t *testing.T) {
+	knownBug(t, "an Apply whose task calls runtime.Goexit leaves the apply queue registered; Close then hangs")
+	for _, terminate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("terminate=%v", terminate), func(t *testing.T) {
+			p, err := New(Workers(1))
+			require.NoError(t, err)
+			_, err = Apply(p, func(*Worker) (int, error) { runtime.Goexit(); return 0, nil })
+			var te *TaskError
+			if assert.ErrorAs(t, err, &te) {
+				assert.Equal(t, ErrGoexit, te.Err)
+			}
+			// The pool stays usable.
+			v, err := Apply(p, func(*Worker) (int, error) { return 7, nil })
+			assert.NoError(t, err)
+			assert.Equal(t, 7, v)
+			within(t, 10*time.Second, "Close or Terminate after an Apply that called Goexit", func() {
+				if terminate {
+					assert.NoError(t, p.Terminate())
+				} else {
+					assert.NoError(t, p.Close())
+				}
+			})
+		})
+	}
+}
+
+// An init past InitTimeout fails the Apply that started it, as it fails a
+// Map.
+func TestInitTimeoutEndsApply(t *testing.T) {
+	knownBug(t, "an Apply waits for a stuck WorkerState init past InitTimeout; only the init's return ends it")
+	release := make(chan struct{})
+	defer close(release)
+	var inits atomic.Int64
+	st := NewWorkerState(func(*Worker) (int, error) {
+		if inits.Add(1) == 1 {
+			<-release
+		}
+		return 0, nil
+	}, nil)
+	p, err := New(Workers(1), WithState(st), InitTimeout(20*time.Millisecond))
+	require.NoError(t, err)
+	within(t, 10*time.Second, "an Apply whose worker's init is stuck past InitTimeout", func() {
+		_, err := Apply(p, func(*Worker) (int, error) { return 1, nil })
+		var we *WorkerError
+		var toe *TimeoutError
+		if assert.ErrorAs(t, err, &we) && assert.ErrorAs(t, err, &toe) {
+			assert.Equal(t, "init", we.Phase)
+		}
+	})
+	within(t, 10*time.Second, "Close", func() { assert.NoError(t, p.Close()) })
+}
+
+// A worker whose thread ends outside a call (after runtime.Goexit in a
+// task, or before a call under FreshWorkersPerCall) and whose exit passes
+// ExitTimeout is replaced, so the pool keeps its size.
+func TestExitTimeoutOutsideACallKeepsTheWorker(t *testing.T) {
+	knownBug(t, "a worker whose exit passes ExitTimeout when its thread ends after Goexit or under FreshWorkersPerCall is never replaced; a 1-worker pool hangs")
+	for _, how := range []string{"Goexit", "FreshWorkersPerCall"} {
+		t.Run(how, func(t *testing.T) {
+			release := make(chan struct{})
+			defer close(release)
+			st := NewWorkerState(func(*Worker) (int, error) { return 0, nil },
+				func(*Worker, *int) (any, error) { <-release; return nil, nil })
+			opts := []Option{Workers(1), WithState(st), ExitTimeout(20 * time.Millisecond)}
+			if how == "FreshWorkersPerCall" {
+				opts = append(opts, FreshWorkersPerCall())
+			}
+			p, err := New(opts...)
+			require.NoError(t, err)
+			_, err = MapFunc(p, []int{0, 1}, func(w *Worker, x int) (int, error) {
+				st.Of(w)
+				if x == 1 && how == "Goexit" {
+					runtime.Goexit()
+				}
+				return x, nil
+			}, ChunkSize(1))
+			if how == "Goexit" {
+				assert.True(t, errors.Is(err, ErrGoexit), "%v", err)
+			} else {
+				assert.NoError(t, err)
+			}
+			within(t, 10*time.Second, "a call after the exit timed out", func() {
+				got, err := MapFunc(p, []int{1, 2, 3}, func(w *Worker, x int) (int, error) { return x * *st.Of(w), nil })
+				assert.Equal(t, []int{0, 0, 0}, got)
+				var we *WorkerError
+				if err != nil && !(errors.As(err, &we) && we.Phase == "exit") {
+					t.Errorf("a call after an exit timeout: %v", err)
+				}
+			})
+			within(t, 10*time.Second, "Close", func() {
+				err := p.Close()
+				var we *WorkerError
+				if err != nil && !(errors.As(err, &we) && we.Phase == "exit") {
+					t.Errorf("Close: %v", err)
+				}
+			})
+		})
+	}
+}
+
+// A WorkerState init that fails during an ApplyAsync fails that future;
+// the other futures still run (or fail), and none waits forever.
+func TestInitErrorStrandsQueuedApplies(t *testing.T) {
+	knownBug(t, "an init error during an Apply stops the pool's apply queue: the futures queued behind it never resolve, and Close hangs")
+	var inits atomic.Int64
+	errInit := errors.New("init failed")
+	st := NewWorkerState(func(*Worker) (int, error) {
+		if inits.Add(1) == 1 {
+			return 0, errInit
+		}
+		return 0, nil
+	}, nil)
+	p, err := New(Workers(1), WithState(st))
+	require.NoError(t, err)
+	futs := make([]*Future[int], 4)
+	for i := range futs {
+		futs[i] = ApplyAsync(p, func(*Worker) (int, error) { return i, nil })
+	}
+	within(t, 10*time.Second, "the futures queued behind a failed init", func() {
+		for i, f := range futs {
+			v, err := f.Get()
+			if err != nil {
+				assert.ErrorIs(t, err, errInit, "future %d", i)
+			} else {
+				assert.Equal(t, i, v)
+			}
+		}
+	})
+	within(t, 10*time.Second, "Close", func() { assert.NoError(t, p.Close()) })
+}
+
+// A worker abandoned by a timeout that fires just before the caller
+// closes the pool (an init past InitTimeout, an Apply past TaskTimeout) is
+// not replaced behind Close's back: under -race, the replacement's
+// p.threads.Add races with the p.threads.Wait of Close.
+func TestAbandonRacesClose(t *testing.T) {
+	knownBug(t, "the replacement of a worker abandoned by InitTimeout or an Apply's TaskTimeout can start while Close waits for the threads (WaitGroup Add during Wait; fails under -race)")
+	for _, how := range []string{"InitTimeout", "Apply TaskTimeout"} {
+		t.Run(how, func(t *testing.T) {
+			for range 200 {
+				release := make(chan struct{})
+				var inits atomic.Int64
+				st := NewWorkerState(func(*Worker) (int, error) {
+					if inits.Add(1) == 1 && how == "InitTimeout" {
+						<-release
+					}
+					return 0, nil
+				}, nil)
+				opts := []Option{Workers(1), WithState(st)}
+				if how == "InitTimeout" {
+					opts = append(opts, InitTimeout(time.Millisecond))
+				}
+				p, err := New(opts...)
+				require.NoError(t, err)
+				if how == "InitTimeout" {
+					_, err = MapFunc(p, []int{1}, func(w *Worker, x int) (int, error) { return x, nil })
+				} else {
+					_, err = Apply(p, func(w *Worker) (int, error) { <-w.Context().Done(); return 0, nil }, TaskTimeout(time.Millisecond))
+				}
+				var toe *TimeoutError
+				assert.ErrorAs(t, err, &toe)
+				assert.NoError(t, p.Close())
+				close(release)
+				if t.Failed() {
+					return
+				}
+			}
+		})
+	}
+}
