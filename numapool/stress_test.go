@@ -1601,7 +1601,7 @@ func TestStress(t *testing.T) {
 	stats := &stressStats{}
 	// A first round starts the runtime threads that any process using
 	// pools keeps, so that the baseline below includes them.
-	runRound(t, rand.New(rand.NewPCG(seed, 0)), stats)
+	runRound(t, seed, 0, stats)
 	ignore := goleak.IgnoreCurrent()
 	before := readProcCounts(t)
 
@@ -1610,7 +1610,7 @@ func TestStress(t *testing.T) {
 		// One round of the plan, again and again: the interleaving of
 		// threads varies, the calls do not.
 		for range *stressRepeat {
-			runRound(t, rand.New(rand.NewPCG(seed, *stressOnly)), stats)
+			runRound(t, seed, *stressOnly, stats)
 			if t.Failed() {
 				break
 			}
@@ -1628,7 +1628,7 @@ func TestStress(t *testing.T) {
 		} else if round > stressShortRounds {
 			break
 		}
-		runRound(t, rand.New(rand.NewPCG(seed, round)), stats)
+		runRound(t, seed, round, stats)
 		if t.Failed() {
 			t.Logf("failed in round %d; replay it alone with -stress.seed=%d -stress.round=%d -stress.repeat=20", round, seed, round)
 			break
@@ -1643,9 +1643,10 @@ func TestStress(t *testing.T) {
 	checkNoLeaks(t, before)
 }
 
-// runRound plans and runs one round under the watchdog.
-func runRound(t *testing.T, rng *rand.Rand, stats *stressStats) {
-	opts, r := planRound(rng)
+// runRound plans round number round of seed's plan and runs it under the
+// watchdog.
+func runRound(t *testing.T, seed, round uint64, stats *stressStats) {
+	opts, r := planRound(rand.New(rand.NewPCG(seed, round)))
 	r.t, r.stats = t, stats
 	stats.mu.Lock()
 	stats.rounds++
@@ -1670,8 +1671,8 @@ func runRound(t *testing.T, rng *rand.Rand, stats *stressStats) {
 	// mpb) or as plain lines, to nowhere.
 	term := r.term
 	p.display = &display{out: io.Discard, isTerm: func() bool { return term }}
-	what := fmt.Sprintf("a round (workers %d, stop %v, state fault %v at %d, insights %v, plans %v)",
-		r.workers, r.stop, r.stateFault, r.stateAt, r.insights, r.plans)
+	what := fmt.Sprintf("round %d (-stress.seed=%d -stress.round=%d; workers %d, stop %v, state fault %v at %d, insights %v, plans %v)",
+		round, seed, round, r.workers, r.stop, r.stateFault, r.stateAt, r.insights, r.plans)
 	within(t, stressRoundLimit, what, r.run)
 	if t.Failed() {
 		t.Logf("the failed round: %s", what)
