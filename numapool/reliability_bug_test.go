@@ -4,7 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -198,5 +200,32 @@ func TestAbandonRacesClose(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// In a terminal, a call with ProgressBar over a sequence shorter than its
+// IterableLen ends also while another call's bar is on the same display
+// (alone it does: TestDefaultBarOfShortSeqEnds).
+func TestDefaultBarOfShortSeqBesideAnotherEnds(t *testing.T) {
+	knownBug(t, "in a terminal, a call with ProgressBar over an iter.Seq shorter than IterableLen, beside another call's bar, waits for ever in display.remove")
+	for i := range 50 {
+		p := newPool(t, Workers(3))
+		p.display = &display{out: io.Discard, isTerm: func() bool { return true }}
+		within(t, 10*time.Second, "two calls with bars, one over a sequence shorter than IterableLen", func() {
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				err := ForEachFunc(p, countTo(1487), func(*Worker, int) error { return nil }, IterableLen(1488), ProgressBar())
+				assert.NoError(t, err)
+			})
+			wg.Go(func() {
+				err := For(p, 155, func(lo, hi int) { time.Sleep(10 * time.Microsecond) }, ChunkSize(9), ProgressBar())
+				assert.NoError(t, err)
+			})
+			wg.Wait()
+		})
+		if t.Failed() {
+			t.Logf("hung in try %d", i)
+			return
+		}
 	}
 }

@@ -273,6 +273,11 @@ func planCall(rng *rand.Rand, nested bool) callPlan {
 		if rng.IntN(4) == 0 || (c.seq && c.chunk == 0) {
 			c.iterLen = max(0, c.n+rng.IntN(10)-7)
 		}
+		if c.seq && c.iterLen > c.n && !*stressBugs {
+			// Known bug (TestDefaultBarOfShortSeqBesideAnotherEnds): the
+			// call hangs in a terminal beside another call's bar.
+			c.defBar = false
+		}
 	}
 	if rng.IntN(3) == 0 {
 		faults := []faultKind{fError, fPanic, fGoexit, fCancelInTask, fCancelBefore}
