@@ -98,8 +98,9 @@ func Unpinned() Option {
 // WorkersOnly keeps every task on a worker thread. By default the goroutine
 // that calls a plain call (Map, MapUnordered, MapInto, ForEach, For,
 // ForIndex, Reduce, IMap, IMapUnordered) runs some of its chunks itself,
-// as OpenMP's primary thread works in a parallel region: over a slice,
-// until the first worker arrives; in a lazy call or over an iter.Seq,
+// as OpenMP's primary thread works in a parallel region: over a slice of
+// at most 4096 tasks (or a loop of as many indices), until the first
+// worker arrives; in a lazy call or over an iter.Seq,
 // whenever it would otherwise wait for a result or for room to feed more.
 // A small call then finishes in about the time of its loop, where waking a
 // parked worker thread costs tens of microseconds, and a lazy call with

@@ -63,7 +63,7 @@ func (s *schedule) roundSize(r int64) int64 {
 	return (s.size + (int64(1) << r) - 1) >> r
 }
 
-// bounds returns the tasks [lo, hi) of chunk k.
+// bounds returns the tasks [lo, hi) of the chunk at position k.
 func (s *schedule) bounds(k int64) (lo, hi int64) {
 	sz := s.size
 	switch {
@@ -78,6 +78,57 @@ func (s *schedule) bounds(k int64) (lo, hi int64) {
 		lo = s.starts[s.rounds] + (k-s.rounds*s.w)*sz
 	}
 	return lo, min(lo+sz, s.n)
+}
+
+// Chunks are handed out by number (lanes, see sliceJob) and placed in the
+// input by position, which bounds takes. In a fixed schedule they are the
+// same. In a shrinking one, numbers run lane by lane: lane q's run holds
+// its chunk of every round, largest first, then its share of the chunks
+// of the floor size; so each worker starts on a big chunk and ends on
+// small ones, and a thief, which takes the back half of a run, takes the
+// smallest.
+
+// laneStart returns the first chunk number of lane q of workers lanes.
+func (s *schedule) laneStart(q, workers int64) int64 {
+	if s.floor == 0 {
+		return s.chunks * q / workers
+	}
+	start, _ := s.tailShare(q)
+	return q*s.rounds + start
+}
+
+// tailShare returns where lane q's share of the floor-size chunks starts
+// among them, and how many it holds.
+func (s *schedule) tailShare(q int64) (start, count int64) {
+	t := s.chunks - s.rounds*s.w
+	base, extra := t/s.w, t%s.w
+	start, count = q*base+min(q, extra), base
+	if q < extra {
+		count++
+	}
+	return start, count
+}
+
+// position returns the position in the input of chunk number k.
+func (s *schedule) position(k int64) int64 {
+	if s.floor == 0 {
+		return k
+	}
+	t := s.chunks - s.rounds*s.w
+	base, extra := t/s.w, t%s.w
+	long := s.rounds + base + 1 // runs of the first extra lanes
+	var q, p int64
+	if k < extra*long {
+		q, p = k/long, k%long
+	} else {
+		k -= extra * long
+		q, p = extra+k/(long-1), k%(long-1)
+	}
+	if p < s.rounds {
+		return p*s.w + q
+	}
+	start, _ := s.tailShare(q)
+	return s.rounds*s.w + start + p - s.rounds
 }
 
 // smallest returns the size of the smallest chunk before the last one.

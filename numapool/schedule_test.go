@@ -64,3 +64,39 @@ func TestPlanReportsShrinkingChunks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Plan{Tasks: 1_000_000, ChunkSize: 1000, Chunks: 1000, MaxActive: 4000}, fixed)
 }
+
+// Chunk numbers map one to one onto positions; each lane's run starts with
+// its chunk of the first round and its chunks never grow, and the lanes
+// together hold about the same number of tasks.
+func TestShrinkingLanes(t *testing.T) {
+	for _, workers := range []int64{1, 2, 3, 16} {
+		for _, n := range []int64{1, 5, 64, 100, 1000, 5000, 1_000_000} {
+			s := shrinkingSchedule(n, int(workers))
+			seen := make([]bool, s.chunks)
+			tasks := make([]int64, workers)
+			for q := range workers {
+				prev := int64(1 << 62)
+				for k := s.laneStart(q, workers); k < s.laneStart(q+1, workers); k++ {
+					pos := s.position(k)
+					require.True(t, pos >= 0 && pos < s.chunks && !seen[pos], "n=%d workers=%d: chunk %d at position %d", n, workers, k, pos)
+					seen[pos] = true
+					lo, hi := s.bounds(pos)
+					if pos < s.chunks-1 {
+						require.LessOrEqual(t, hi-lo, prev, "n=%d workers=%d lane %d: chunk %d grows", n, workers, q, k)
+						prev = hi - lo
+					}
+					tasks[q] += hi - lo
+				}
+			}
+			assert.Equal(t, s.chunks, s.laneStart(workers, workers))
+			for pos, ok := range seen {
+				require.True(t, ok, "n=%d workers=%d: position %d has no chunk number", n, workers, pos)
+			}
+			if s.floor != 0 && n >= 64*workers {
+				for q := range workers {
+					assert.InDelta(t, float64(n)/float64(workers), float64(tasks[q]), float64(2*s.floor), "n=%d workers=%d: lane %d's tasks", n, workers, q)
+				}
+			}
+		}
+	}
+}
