@@ -51,9 +51,9 @@ type jobBase struct {
 	argOf func(w *Worker, index int) string
 
 	stopped atomic.Bool // no new chunk may start; read by every worker
-	_       cacheLinePad
+	_       [64]byte
 	inside  atomic.Int32 // workers inside work(); written on every visit
-	_       cacheLinePad
+	_       [64]byte
 
 	errMu sync.Mutex
 	err   error

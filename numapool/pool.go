@@ -63,6 +63,8 @@ type Pool struct {
 	abandonedThreads atomic.Int64   // abandoned worker goroutines still running
 
 	startErr atomic.Pointer[error] // a replacement worker failed to pin
+
+	standIn atomic.Pointer[Worker] // a spare caller's stand-in (sliceJob.help)
 }
 
 type poolState int

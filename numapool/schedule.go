@@ -24,7 +24,7 @@ type schedule struct {
 
 // maxRounds bounds the rounds: sizes halve from n/(2w) to n/(32w), at
 // most 5 rounds.
-const maxRounds = 8
+const maxRounds = 5
 
 // Shrinking schedules: the floor is a 1/minChunksPerWorker share of a
 // worker's tasks, so the last chunks are small next to a worker's share.
