@@ -78,8 +78,10 @@ func callClose(f func() error) error {
 	return f()
 }
 
-// chunkLen is numapool's default chunk size (4 chunks per worker), which
-// the contenders that cut chunks themselves use too, like for like.
+// chunkLen is numapool's default chunk size for lazy calls and generators
+// (4 chunks per worker), which the contenders that cut chunks themselves
+// use too. numapool's eager calls over slices cut shrinking chunks by
+// default (numapool.Pool.Plan).
 func chunkLen(n, workers int) int {
 	return max(1, (n+4*workers-1)/(4*workers))
 }

@@ -297,9 +297,9 @@ func badCallOptions(t *testing.T) []struct {
 		opts []CallOption
 		want string
 	}{
-		{"ChunkSize(0)", []CallOption{ChunkSize(0)}, "numapool: ChunkSize(0): a chunk holds at least 1 task (leave the option out for 4 chunks per worker)"},
-		{"ChunkSize(-1)", []CallOption{ChunkSize(-1)}, "numapool: ChunkSize(-1): a chunk holds at least 1 task (leave the option out for 4 chunks per worker)"},
-		{"ChunkSize(MinInt)", []CallOption{ChunkSize(math.MinInt)}, fmt.Sprintf("numapool: ChunkSize(%d): a chunk holds at least 1 task (leave the option out for 4 chunks per worker)", math.MinInt)},
+		{"ChunkSize(0)", []CallOption{ChunkSize(0)}, "numapool: ChunkSize(0): a chunk holds at least 1 task (leave the option out for the default chunks)"},
+		{"ChunkSize(-1)", []CallOption{ChunkSize(-1)}, "numapool: ChunkSize(-1): a chunk holds at least 1 task (leave the option out for the default chunks)"},
+		{"ChunkSize(MinInt)", []CallOption{ChunkSize(math.MinInt)}, fmt.Sprintf("numapool: ChunkSize(%d): a chunk holds at least 1 task (leave the option out for the default chunks)", math.MinInt)},
 		{"IterableLen(-1)", []CallOption{IterableLen(-1)}, "numapool: IterableLen(-1): a length cannot be negative"},
 		{"IterableLen(MinInt)", []CallOption{IterableLen(math.MinInt)}, fmt.Sprintf("numapool: IterableLen(%d): a length cannot be negative", math.MinInt)},
 		{"MaxTasksActive(0)", []CallOption{MaxTasksActive(0)}, "numapool: MaxTasksActive(0): at least 1 task must be allowed in flight"},

@@ -82,27 +82,31 @@
 // 1.26); read them as orders of magnitude, and time your own work with the
 // benchmarks (make bench-lib; make bench for the peers and OpenMP).
 //
-//   - A call's fixed cost: about 16 µs for a 64-task Map with the default
-//     persistent workers, 58 µs with FreshWorkersPerCall (a thread start
-//     per worker); on a loaded machine both grow, the second far more (24
-//     against 280 µs in a run beside other jobs' tests).
-//   - Over a slice, workers take whole chunks with one atomic add each and
-//     write each result into its slot: no allocation per task or chunk
-//     (about a dozen allocations per Map call, whatever the length). Map of x*x over
-//     1,000,000 ints: 1.17 ms against 0.92 ms for a hand-split loop that
-//     allocates its result. With ChunkSize(1): about 22 ns per task.
+//   - A call's fixed cost: 2-8 µs for a 64-task Map, about a hand-split
+//     loop's: the calling goroutine runs the chunks of a small plain call
+//     itself while the workers sleep (see [WorkersOnly]). A call that wakes
+//     the workers costs tens of µs, more with FreshWorkersPerCall (a thread
+//     start per worker).
+//   - Over a slice, each worker owns a run of chunks and takes the next
+//     with one compare-and-swap on its own cache line, stealing half of
+//     another run when its own is empty, and writes each result into its
+//     slot: no allocation per task or chunk (about a dozen allocations per
+//     Map call, whatever the length). Map of x*x over 1,000,000 ints: 1.17
+//     ms against 0.92 ms for a hand-split loop that allocates its result.
+//     With ChunkSize(1): 17-43 ns per task.
 //   - For over 1,000,000 x*x: 0.6-0.9 ms, as fast as an inlined hand-split
 //     loop; ForIndex adds one indirect call per index (1-2 ns); Reduce
 //     over 10,000,000 float64s matched a hand-split loop (14-22 ms against
 //     17-18 ms).
 //   - Over an iter.Seq, and in the lazy calls, the calling goroutine feeds
-//     and drains chunks through lock-free rings. With ChunkSize(1) on a
-//     pool that holds every CPU, a lazy call costs about 3 µs a task (the
-//     caller and the workers trade CPUs); with one worker fewer than CPUs,
-//     about 170 ns.
-//   - The default chunking: 4 chunks per worker when the length is known,
-//     at most 2 chunks per worker in flight. [Pool.Plan] returns what a
-//     call's options come to.
+//     and drains chunks through lock-free rings, and runs chunks itself
+//     while it would wait. With ChunkSize(1), a lazy call costs 130-165 ns
+//     a task, about a buffered-channel pool's cost.
+//   - The default chunking over a slice: shrinking chunks, from
+//     n/(2 x workers) down to n/(32 x workers), so uneven tasks leave no
+//     long tail; lazy calls and generators: 4 equal chunks per worker; at
+//     most 2 chunks per worker in flight. [Pool.Plan] returns what a call's
+//     options come to.
 //
 // # Errors
 //

@@ -264,9 +264,8 @@ func ExampleChunkSize() {
 	// 100 9801 <nil>
 }
 
-// IterableLen gives a generator's length, so the chunk size is chosen as
-// for a slice (4 chunks per worker). A length shorter than the input cuts
-// it.
+// IterableLen gives a generator's length, so the default chunk size can be
+// chosen (4 chunks per worker). A length shorter than the input cuts it.
 func ExampleIterableLen() {
 	p, err := numapool.New(numapool.Workers(4))
 	if err != nil {

@@ -7,9 +7,10 @@ import (
 
 // For runs body over the index range 0..n-1 on the pool's workers, a block
 // at a time: body(lo, hi) must handle every index i with lo <= i < hi.
-// Blocks are cut as ChunkSize says (by default 4 per worker), and workers
-// take them one atomic add at a time, so the cost per block is one indirect
-// call and the loop inside body is the caller's own code, which the compiler
+// Blocks are cut as ChunkSize says (by default shrinking, see Pool.Plan),
+// and workers take them one uncontended compare-and-swap at a time, so the
+// cost per block is one indirect call and the loop inside body is the
+// caller's own code, which the compiler
 // optimises as in a hand-written loop (inlined arithmetic, bounds-check
 // elimination, vectorisable stores):
 //

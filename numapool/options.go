@@ -241,14 +241,16 @@ func OrderTasks() CallOption {
 	}
 }
 
-// ChunkSize sets how many tasks a worker takes at a time. The default cuts
-// an input of known length n into 4 chunks per worker, ceil(n / (4 x
-// workers)) tasks each. A MaxTasksActive below the chunk size shrinks the
-// chunk to it; Pool.Plan returns the chunk size a call will use.
+// ChunkSize sets how many tasks a worker takes at a time, in equal chunks.
+// By default, eager calls and loops over a slice cut shrinking chunks
+// (from ceil(n / (2 x workers)) down to ceil(n / (32 x workers)) tasks),
+// and lazy calls and generators of known length n cut 4 chunks per worker,
+// ceil(n / (4 x workers)) tasks each. A MaxTasksActive below the chunk
+// size shrinks the chunk to it; Pool.Plan returns what a call will use.
 func ChunkSize(n int) CallOption {
 	return func(c *callConfig) error {
 		if n <= 0 {
-			return fmt.Errorf("numapool: ChunkSize(%d): a chunk holds at least 1 task (leave the option out for 4 chunks per worker)", n)
+			return fmt.Errorf("numapool: ChunkSize(%d): a chunk holds at least 1 task (leave the option out for the default chunks)", n)
 		}
 		c.chunkSize = n
 		return nil
