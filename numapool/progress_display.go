@@ -203,16 +203,7 @@ func (d *display) remove(t *tracker) {
 		}
 	}
 	t.push()
-	if t.bar != nil {
-		if done {
-			if t.custom || t.total <= 0 {
-				t.bar.SetTotal(-1, true) // complete at the count reached
-			}
-			// A bar of ours with a known total completed as push reached it.
-		} else {
-			t.bar.Abort(false)
-		}
-	}
+	t.endBar(done)
 	if !d.term && !t.custom {
 		fmt.Fprintln(d.out, t.plainLine(t.done.Load(), time.Now()))
 	}
@@ -245,6 +236,28 @@ func (d *display) remove(t *tracker) {
 	d.mu.Unlock()
 }
 
+// endBar ends t's mpb bar, if it has one, once push gave it the call's
+// last count: a success completes it at the count reached, anything else
+// aborts it where it is; under d.mu. Every bar of a container must be
+// complete or aborted before the container's Wait returns, so no path may
+// leave one open.
+func (t *tracker) endBar(done bool) {
+	if t.bar == nil {
+		return
+	}
+	if !done {
+		t.bar.Abort(false) // mpb ignores it when push reached a known total
+		return
+	}
+	if t.custom || t.total <= 0 || t.shown < t.total {
+		// The caller's bar, whatever its total; an unknown total; or an
+		// iter.Seq that ended short of its IterableLen, which push cannot
+		// complete: the bar's total becomes the count reached.
+		t.bar.SetTotal(-1, true)
+	}
+	// Otherwise push reached the known total, which completed the bar.
+}
+
 // width is the width of the display's terminal, as mpb reads it: the
 // window's columns when out is a terminal, else 80.
 func (d *display) width() int {
@@ -266,9 +279,10 @@ func (t *tracker) finalFrame(width int, done bool) (line string, ok bool) {
 	var text decor.WC
 	text.Init()
 	cur := t.done.Load()
-	// As remove leaves the mpb bar: a known total reached completes it even
+	// As endBar leaves the mpb bar: a known total reached completes it even
 	// when the call failed afterwards (mpb ignores Abort then); a success
-	// completes it at the count reached.
+	// completes it at the count reached, its total becoming that count
+	// when it was unknown or the input ended short of it.
 	complete := done || (t.total > 0 && cur >= t.total)
 	stat := decor.Statistics{
 		AvailableWidth: width,
@@ -278,7 +292,7 @@ func (t *tracker) finalFrame(width int, done bool) (line string, ok bool) {
 		Completed:      complete,
 		Aborted:        !complete,
 	}
-	if done && t.total < 0 {
+	if done && (t.total < 0 || cur < t.total) {
 		stat.Total = cur
 	}
 	name, nameCols := "", 0

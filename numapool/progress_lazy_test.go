@@ -170,6 +170,9 @@ func TestProgressFinalFrameAsMpb(t *testing.T) {
 		{"failed", 1000, 500, "f", 0, "failed at task 500"},
 		{"failed unknown", -1, 40, "", 12, "terminated"},
 		{"stopped after the last task", 100, 100, "late", 0, "stopped: context canceled"},
+		{"sequence short of IterableLen", 1000, 600, "gen", 0, statusDone},
+		{"empty sequence with IterableLen", 5, 0, "", 0, statusDone},
+		{"failed short of IterableLen", 1000, 600, "gen", 0, "failed at task 600"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -186,15 +189,10 @@ func TestProgressFinalFrameAsMpb(t *testing.T) {
 			prog := mpb.New(mpb.WithOutput(&out), mpb.WithManualRefresh(make(chan any)), mpb.ForceTTY())
 			bar, err := prog.Add(tr.total, tr.filler(), tr.barOptions()...)
 			require.NoError(t, err)
-			bar.IncrInt64(c.done)
-			if done {
-				if tr.total <= 0 {
-					bar.SetTotal(-1, true)
-				}
-			} else {
-				bar.Abort(false)
-			}
-			prog.Wait()
+			tr.bar = bar
+			tr.push() // as display.remove ends a bar
+			tr.endBar(done)
+			within(t, 10*time.Second, "mpb's Wait after the bar ended", prog.Wait)
 			first := cursorMoves.Split(out.String(), -1)[0] // later frames may move a spinner on
 			assert.Equal(t, first, own)
 			assert.Contains(t, own, c.status)
@@ -207,4 +205,42 @@ func TestProgressFinalFrameAsMpb(t *testing.T) {
 	tr.status.Store(&status)
 	_, ok := tr.finalFrame(20, true)
 	assert.False(t, ok)
+}
+
+// On a terminal, a bar that ends short of its total on success (an
+// iter.Seq shorter than its IterableLen) while another bar is on the
+// display is drawn by mpb, complete at the count reached, and the display
+// still ends when its last bar does. Both bars are on the display at once
+// whatever the timing: the test adds and ends them itself.
+func TestProgressShortBarBesideAnother(t *testing.T) {
+	for _, shortFirst := range []bool{true, false} {
+		t.Run(fmt.Sprint("shortFirst=", shortFirst), func(t *testing.T) {
+			var out lockedBuffer
+			d := &display{out: &out, isTerm: func() bool { return true }, every: time.Hour}
+			short := &tracker{d: d, total: 1488, name: "short", leave: true, start: time.Now()}
+			full := &tracker{d: d, total: 155, name: "full", leave: true, start: time.Now()}
+			before := goleak.IgnoreCurrent()
+			within(t, 10*time.Second, "two bars, one ending short of its total", func() {
+				d.add(short)
+				d.add(full)
+				short.add(1487)
+				full.add(155)
+				if shortFirst {
+					short.finish(nil)
+					full.finish(nil)
+				} else {
+					full.finish(nil)
+					short.finish(nil)
+				}
+			})
+			if t.Failed() {
+				return
+			}
+			goleak.VerifyNone(t, before)
+			frame := lastFrame(t, out.String())
+			require.Len(t, frame, 2, "both bars stay, in start order")
+			assert.Regexp(t, `^short +\[=+\] +`+statsRe("1487/1488", "99", "done")+`$`, frame[0], "complete at the count reached")
+			assert.Regexp(t, `^full +\[=+\] +`+statsRe("155/155", "100", "done")+`$`, frame[1])
+		})
+	}
 }

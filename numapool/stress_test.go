@@ -223,14 +223,7 @@ func planCall(rng *rand.Rand, nested bool) callPlan {
 			c.n = 1 + rng.IntN(40)
 		}
 		if rng.IntN(3) == 0 {
-			faults := []faultKind{fError, fPanic, fCancelInTask, fCancelBefore}
-			if *stressBugs {
-				// Known bugs: Close hangs after an Apply's Goexit
-				// (TestApplyGoexitLeavesCallOpen); the replacement of a
-				// worker abandoned by an Apply's TaskTimeout races with
-				// Close (TestAbandonRacesClose).
-				faults = append(faults, fGoexit, fTimeout)
-			}
+			faults := []faultKind{fError, fPanic, fCancelInTask, fCancelBefore, fGoexit, fTimeout}
 			c.fault = faults[rng.IntN(len(faults))]
 			c.at = rng.IntN(c.n)
 		}
@@ -272,11 +265,6 @@ func planCall(rng *rand.Rand, nested bool) callPlan {
 		}
 		if rng.IntN(4) == 0 || (c.seq && c.chunk == 0) {
 			c.iterLen = max(0, c.n+rng.IntN(10)-7)
-		}
-		if c.seq && c.iterLen > c.n && !*stressBugs {
-			// Known bug (TestDefaultBarOfShortSeqBesideAnotherEnds): the
-			// call hangs in a terminal beside another call's bar.
-			c.defBar = false
 		}
 	}
 	if rng.IntN(3) == 0 {
@@ -517,9 +505,7 @@ func planRound(rng *rand.Rand) (opts []Option, r *stressRound) {
 	if rng.IntN(3) == 0 {
 		opts = append(opts, r.planState(rng)...)
 	}
-	if fresh && (r.stateFault != sfExitStuck || *stressBugs) {
-		// Known bug (TestExitTimeoutOutsideACallKeepsTheWorker): a worker
-		// whose exit passes ExitTimeout is not replaced.
+	if fresh {
 		opts = append(opts, FreshWorkersPerCall())
 	}
 	goroutines := 1 + rng.IntN(3)
@@ -527,23 +513,6 @@ func planRound(rng *rand.Rand) (opts []Option, r *stressRound) {
 	for g := range r.plans {
 		for range 1 + rng.IntN(5) {
 			r.plans[g] = append(r.plans[g], planCall(rng, nested))
-		}
-	}
-	for g := range r.plans {
-		for i := range r.plans[g] {
-			c := &r.plans[g][i]
-			switch {
-			case *stressBugs:
-			case r.stateFault == sfInitError && c.kind.apply():
-				// Known bug (TestInitErrorStrandsQueuedApplies): the
-				// futures queued behind the failed init never resolve.
-				c.kind = kMapFunc
-			case r.stateFault == sfExitStuck && c.fault == fGoexit:
-				// Known bug (TestExitTimeoutOutsideACallKeepsTheWorker):
-				// a worker whose exit passes ExitTimeout as its thread
-				// ends by runtime.Goexit is not replaced.
-				c.fault = fPanic
-			}
 		}
 	}
 	if r.stop == stopCloseInLoop || r.stop == stopTerminateInLoop {
@@ -566,16 +535,6 @@ func (r *stressRound) planState(rng *rand.Rand) []Option {
 	r.stateFault = stateFault(max(0, rng.IntN(9)-4)) // none in 5 of 9
 	switch {
 	case *stressBugs:
-	case r.stateFault == sfInitStuck:
-		// Known bugs: an Apply waits for the stuck init
-		// (TestInitTimeoutEndsApply), and its worker's replacement races
-		// with Close (TestAbandonRacesClose).
-		r.stateFault = sfNone
-	case r.stateFault == sfExitStuck:
-		// Known bug, without a test of its own yet: after exits pass
-		// ExitTimeout, Close may return with a worker left parked, whose
-		// state never gets its exit (docs/reliability.md).
-		r.stateFault = sfNone
 	}
 	r.stateAt = rng.IntN(6)
 	r.exited, r.born = map[int]int{}, map[int]int{}
