@@ -190,6 +190,10 @@ func (w *Worker) endState(b *jobBase) {
 		err     error
 		running atomic.Bool // exit has not returned, nor timed out
 	)
+	// Whether this thread still counts as one of the pool's, as its own
+	// goroutine sees it now: a call that abandoned it (its task ran past a
+	// limit, or this exit's call timed out) has replaced it already.
+	owned := !w.wasAbandoned()
 	if limit := p.exitTimeout; limit > 0 {
 		running.Store(true)
 		t := time.AfterFunc(limit, func() {
@@ -206,9 +210,19 @@ func (w *Worker) endState(b *jobBase) {
 			p.exitMu.Lock()
 			p.exitErrs = append(p.exitErrs, terr)
 			p.exitMu.Unlock()
-			// Not inside a call: let Close stop waiting for this thread.
-			if w.abandoned.CompareAndSwap(false, true) {
+			// Not inside a call: the thread is ending (Goexit in a task,
+			// a lifespan or FreshWorkersPerCall handover, Close or
+			// Terminate). Count it out of the pool's threads, so Close
+			// stops waiting for it, and start its replacement now, as
+			// the goroutine would after the exit: it skips that once it
+			// sees itself abandoned. The replacement is counted in
+			// before this thread is counted out, so the count cannot
+			// touch zero in between (a WaitGroup Add from zero must not
+			// race with Close's Wait); at Close or Terminate, replace
+			// starts nothing.
+			if owned && w.abandoned.CompareAndSwap(false, true) {
 				p.abandonedThreads.Add(1)
+				p.replace(w)
 				p.threads.Done()
 			}
 		})
