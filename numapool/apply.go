@@ -14,11 +14,15 @@ import (
 // failure (an error, a panic, runtime.Goexit, a timeout) is a *TaskError
 // that names the worker, and fails this apply alone: other applies and maps
 // on the pool carry on. Applies share the workers with maps; a worker takes
-// an apply between two chunks.
+// an apply between two chunks. On a pool WithState, a worker without state
+// runs init first: an init that fails or passes InitTimeout fails that
+// apply alone with a *WorkerError, and the next apply tries init again.
 //
 // Cost: one lock to queue the task, one wake-up of a parked worker, and
 // the Future (two allocations); the first apply after the pool ran none
-// also registers the pool's apply queue as a call.
+// also registers the pool's apply queue as a call, and an apply that runs
+// a worker's init also makes a call of its own for that init (a few
+// allocations, once per worker thread).
 func Apply[R any](p *Pool, f func(w *Worker) (R, error), opts ...CallOption) (R, error) {
 	if p.reentrant() {
 		var zero R
@@ -63,8 +67,13 @@ func ApplyAsync[R any](p *Pool, f func(w *Worker) (R, error), opts ...CallOption
 			a.fail(context.Cause(cc.ctx))
 			return fut
 		}
+		// Under fut.mu: a Context cancelled from here on runs stop on
+		// AfterFunc's goroutine, whose complete reads release under
+		// fut.mu too, so it waits for release to be set.
+		fut.mu.Lock()
 		stop := context.AfterFunc(cc.ctx, func() { t.stop(context.Cause(cc.ctx)) })
 		fut.release = func() { stop() }
+		fut.mu.Unlock()
 	}
 	if err := p.submitApply(t); err != nil {
 		a.fail(err)
@@ -97,10 +106,14 @@ func (a *applyOf[R]) run(w *Worker) {
 	a.complete(r, nil)
 }
 
+// settled reports whether the future has its result or is getting it.
+func (a *applyOf[R]) settled() bool { return a.state.Load() != 0 }
+
 // applyRunner is the typed side of an applyTask.
 type applyRunner interface {
 	run(w *Worker)       // runs the function and completes the future
 	fail(err error) bool // completes the future with err, once
+	settled() bool       // the future is completed: the function must not run
 }
 
 // applyArg is what a TaskError of an apply shows as the argument.
@@ -122,7 +135,7 @@ type Future[R any] struct {
 	done     chan struct{}
 	r        R
 	err      error
-	release  func()          // stops watching the Context option
+	release  func()          // stops watching the Context option; set under mu
 	finished func(err error) // ends the progress bar, if any
 
 	mu        sync.Mutex
@@ -140,9 +153,10 @@ func (f *Future[R]) complete(r R, err error) bool {
 	f.state.Store(2)
 	succ, fail := f.onSuccess, f.onError
 	f.onSuccess, f.onError = nil, nil
+	release := f.release // set under mu (ApplyAsync)
 	f.mu.Unlock()
-	if f.release != nil {
-		f.release()
+	if release != nil {
+		release()
 	}
 	if f.finished != nil {
 		f.finished(err)
@@ -234,8 +248,9 @@ type applyTask struct {
 	parent  context.Context // the Context option's, or nil
 
 	mu     sync.Mutex
-	worker *Worker // the worker running it
-	job    *applyJob
+	worker *Worker         // the worker that took it from the queue
+	job    *applyJob       // the queue it came from
+	in     *jobBase        // what worker is inside for it: the queue, or its init's call
 	ctx    context.Context // made on first use (Worker.Context)
 	cancel context.CancelCauseFunc
 	done   bool // ended: a context made now is already cancelled
@@ -269,18 +284,24 @@ func (t *applyTask) end(err error) {
 }
 
 // stop fails the task with err: dropped if still queued, abandoned with
-// its worker if running.
+// its worker if running (or running its worker's init). Whoever swaps the
+// task out of its worker's curApply counts it finished: here, after the
+// worker's replacement is counted among the pool's threads, so a Close
+// that the failed caller starts at once waits for that thread.
 func (t *applyTask) stop(err error) {
 	if !t.task.fail(err) {
 		return
 	}
 	t.end(err)
 	t.mu.Lock()
-	w, j := t.worker, t.job
+	w, j, in := t.worker, t.job, t.in
 	t.mu.Unlock()
 	if w != nil && w.curApply.CompareAndSwap(t, nil) {
-		// Still running it: the worker goes with it.
-		j.pool.abandonWorker(w, &j.jobBase)
+		// Still running it: the worker goes with it. (False when the
+		// worker is between its init and the queue: it then sees the
+		// task settled and runs nothing.)
+		j.pool.abandonWorker(w, in)
+		j.finished()
 	}
 }
 
@@ -302,63 +323,146 @@ func (j *applyJob) pending() bool {
 	return len(j.queue) > 0
 }
 
-func (j *applyJob) pop() *applyTask {
+// take pops the next apply and publishes it as w's (curApply), w being
+// inside in for it; nil when the queue is empty.
+func (j *applyJob) take(w *Worker, in *jobBase) *applyTask {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if len(j.queue) == 0 {
+		j.mu.Unlock()
 		return nil
 	}
 	t := j.queue[0]
 	j.queue[0] = nil
 	j.queue = j.queue[1:]
+	j.mu.Unlock()
+	t.mu.Lock()
+	t.worker, t.job, t.in = w, j, in
+	t.mu.Unlock()
+	w.curApply.Store(t)
 	return t
+}
+
+// settle counts t finished if w still holds it; otherwise whoever took it
+// from w (stop) did or will.
+func (j *applyJob) settle(w *Worker, t *applyTask) bool {
+	if !w.curApply.CompareAndSwap(t, nil) {
+		return false
+	}
+	j.finished()
+	return true
 }
 
 func (j *applyJob) work(w *Worker) bool {
 	if !j.pending() {
 		return false
 	}
-	defer j.leave(w)
-	if !j.enter(w) {
-		return false
-	}
-	ran := false
-	for !j.stopped.Load() && w.inJob.Load() == &j.jobBase {
-		t := j.pop()
-		if t == nil {
-			break
+	var first *applyTask
+	if w.stateOf == nil && j.pool.hooks != nil {
+		// The state's init runs for the first apply, outside the queue
+		// (initFor): its failure fails that apply, not the queue.
+		var in jobBase
+		in.init(j.pool, &callConfig{})
+		in.shared = j.shared
+		if first = j.take(w, &in); first == nil {
+			return false
 		}
-		if w.stateOf == nil && j.pool.hooks != nil && !w.startState(&j.jobBase) {
-			t.task.fail(j.error())
-			j.finished()
-			break
+		if !j.initFor(w, first, &in) {
+			return true
+		}
+	}
+	defer j.leave(w)
+	entered := j.enter(w)
+	ran := false
+	for t := first; ; t = nil {
+		if t == nil {
+			if !entered || j.stopped.Load() || w.inJob.Load() != &j.jobBase {
+				break
+			}
+			if t = j.take(w, &j.jobBase); t == nil {
+				break
+			}
 		}
 		ran = true
-		kept := j.runOne(w, t)
-		j.finished()
-		if !kept {
+		if !j.runOne(w, t) {
 			break // abandoned: touch nothing more
 		}
 	}
 	return ran
 }
 
+// initFor runs the state's init on w for t, the apply w took, inside a
+// call of its own (in), which InitTimeout, the apply's Context and
+// Terminate abandon w from. A failure fails t, and only t: the next apply
+// starts a new init. It reports whether w got its state and may run t.
+func (j *applyJob) initFor(w *Worker, t *applyTask, in *jobBase) (ok bool) {
+	if j.stopped.Load() || t.task.settled() {
+		// Terminated or cancelled while queued: runOne fails it, or
+		// it failed already; the init waits for an apply that runs.
+		if j.stopped.Load() {
+			t.task.fail(j.stopErr())
+		}
+		j.settle(w, t)
+		return false
+	}
+	// A failing init fails in, on w's goroutine; an init past InitTimeout
+	// fails it from a timer and abandons w, which may never come back, so
+	// t fails from here and is counted finished once w is out of in.
+	ctx := in.context()
+	unwatch := context.AfterFunc(ctx, func() {
+		if !in.abandon.Load() {
+			return // not a timeout: w's goroutine fails t below
+		}
+		t.task.fail(in.error())
+		t.end(errCallEnded)
+		in.wait(in.drained)
+		j.settle(w, t)
+	})
+	in.enter(w)
+	defer func() {
+		// Also when init called runtime.Goexit: this runs as it unwinds.
+		unwatch()
+		in.leave(w)
+		if ok && !w.lostJob {
+			in.end()
+			t.mu.Lock()
+			t.in = &j.jobBase
+			t.mu.Unlock()
+			return
+		}
+		ok = false
+		if !w.lostJob || in.abandon.Load() {
+			// Init failed (an error, a panic, Goexit: in failed before
+			// startState returned), or it ran past InitTimeout (the
+			// timer fails in, if it has not yet). Otherwise stop
+			// abandoned w, and t has its error.
+			<-ctx.Done()
+			t.task.fail(in.error())
+		}
+		in.end()
+		j.settle(w, t)
+	}()
+	ok = w.startState(in)
+	return ok
+}
+
 // runOne runs t on w with its own context and timeout; false means t was
-// stopped while running and w abandoned.
+// taken from w (stopped while running, and w abandoned). The apply counts
+// as finished when runOne returns, also when its task calls
+// runtime.Goexit, unless stop took it from w and counted it.
 func (j *applyJob) runOne(w *Worker, t *applyTask) (kept bool) {
-	w.curApply.Store(t)
-	t.mu.Lock()
-	t.worker, t.job = w, j
-	t.mu.Unlock()
+	defer func() { kept = j.settle(w, t) }()
+	if t.task.settled() {
+		return // cancelled while queued, or stopped during init: never run
+	}
 	if j.stopped.Load() {
-		// Terminated between the pop and here: Terminate may have looked
+		// Terminated between the take and here: Terminate may have looked
 		// at the queue and the workers before this worker published t.
-		t.task.fail(ErrTerminated)
-		return w.curApply.CompareAndSwap(t, nil)
+		t.task.fail(j.stopErr())
+		return
 	}
 	if t.parent != nil && t.parent.Err() != nil {
 		t.task.fail(context.Cause(t.parent)) // cancelled while queued: never run
-		return w.curApply.CompareAndSwap(t, nil)
+		return
 	}
 	var timer *time.Timer
 	if t.timeout > 0 {
@@ -368,13 +472,23 @@ func (j *applyJob) runOne(w *Worker, t *applyTask) (kept bool) {
 		})
 	}
 	w.apply = t
+	defer func() {
+		w.apply = nil
+		if timer != nil {
+			timer.Stop()
+		}
+		t.end(errCallEnded)
+	}()
 	t.task.run(w)
-	w.apply = nil
-	if timer != nil {
-		timer.Stop()
+	return
+}
+
+// stopErr is the error of the stopped queue (Terminate's).
+func (j *applyJob) stopErr() error {
+	if err := j.error(); err != nil {
+		return err
 	}
-	t.end(errCallEnded)
-	return w.curApply.CompareAndSwap(t, nil)
+	return ErrTerminated
 }
 
 // finished counts an apply done; the last outstanding one takes the queue
