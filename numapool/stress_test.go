@@ -533,9 +533,6 @@ func planRound(rng *rand.Rand) (opts []Option, r *stressRound) {
 // and record the states they make and end, and may fail one of them.
 func (r *stressRound) planState(rng *rand.Rand) []Option {
 	r.stateFault = stateFault(max(0, rng.IntN(9)-4)) // none in 5 of 9
-	switch {
-	case *stressBugs:
-	}
 	r.stateAt = rng.IntN(6)
 	r.exited, r.born = map[int]int{}, map[int]int{}
 	var opts []Option
