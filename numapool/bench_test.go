@@ -322,6 +322,14 @@ func BenchmarkUnbalanced(b *testing.B) {
 			}
 		}
 	})
+	b.Run("numapool-unpinned", func(b *testing.B) {
+		p := benchPool(b, Unpinned())
+		for b.Loop() {
+			if err := MapInto(p, out, in, opaqueSpin); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	// The defaults before shrinking chunks and lanes: four equal chunks
 	// per worker, every chunk on a worker.
 	b.Run("numapool-equal-chunks", func(b *testing.B) {
