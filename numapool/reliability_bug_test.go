@@ -15,20 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Bugs that the stress test found (issue 11). Each test shows one and is
-// skipped until it is fixed; TestStress leaves out the combination that
-// triggers it until then. Run one with -run and without its t.Skip line to
-// see it fail.
+// Bugs that the stress test found (issue 11), all fixed: each test shows
+// one. A new bug's test is skipped unless -stress.bugs is given, until it
+// is fixed, and TestStress leaves out the combination that triggers it.
 
 var stressBugs = flag.Bool("stress.bugs", false, "run the tests of known bugs, which fail until the bugs are fixed")
-
-// knownBug skips a test of a known bug unless -stress.bugs is given.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if !*stressBugs {
-		t.Skip("bug: " + what + " (run with -stress.bugs to see it fail)")
-	}
-}
 
 // An Apply whose task calls runtime.Goexit fails with ErrGoexit, and the
 // pool can still be closed and terminated.
