@@ -149,6 +149,9 @@ func forRange(p *Pool, n int, opts []CallOption, plain bool, mk func(Plan) range
 		}
 	}
 	j.run = func(w *Worker, k, lo, hi int) (ok bool) {
+		if b.stopped.Load() {
+			return false // as chunkRunner: no block of a stopped call starts
+		}
 		ended := false
 		defer func() {
 			if !ended {

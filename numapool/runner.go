@@ -28,6 +28,13 @@ type block[A, R any] func(w *Worker, in []A, out []R, base int, cur *int) error
 // a stop check between them, and the recovery that names a failed task.
 func chunkRunner[A, R any](b *jobBase, run block[A, R]) runner[A, R] {
 	return func(w *Worker, in []A, out []R, base int) bool {
+		if b.stopped.Load() {
+			// The call stopped after this chunk was taken: a worker held up
+			// between taking it and here (descheduled past abandonGrace)
+			// may have been abandoned, and its call may have returned. No
+			// task of a stopped call starts.
+			return false
+		}
 		cur, ended := 0, false
 		defer func() {
 			if !ended {
