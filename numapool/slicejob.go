@@ -86,11 +86,32 @@ func helpAllowed(p *Pool, cc *callConfig) bool {
 		(cc.ctx == nil || cc.ctx.Done() == nil) && !cc.orderTasks
 }
 
+// standInFor returns the Worker that the calling goroutine runs tasks of
+// call b as (ID -1), registered for it and counting as a task of the pool
+// (see register); releaseStandIn returns it. The pool keeps one spare, so
+// a call allocates none unless calls help concurrently.
+func (p *Pool) standInFor(b *jobBase) *Worker {
+	h := p.standIn.Swap(nil)
+	if h == nil {
+		h = &Worker{pool: p, id: -1, node: -1}
+	}
+	h.inTask = true
+	h.inJob.Store(b)
+	register(h)
+	return h
+}
+
+// releaseStandIn undoes standInFor.
+func (p *Pool) releaseStandIn(h *Worker) {
+	unregister(h)
+	h.inJob.Store(nil)
+	p.standIn.Store(h)
+}
+
 // register makes h, a caller's stand-in, the worker that currentWorker
-// finds for the calling goroutine while h.inTask is set; the returned
-// function undoes it. Cost: a lock, an append and a removal, no
-// allocation once the list has grown.
-func register(h *Worker) func() {
+// finds for the calling goroutine while h.inTask is set, until unregister.
+// Cost: a lock and an append, no allocation once the list has grown.
+func register(h *Worker) {
 	if !keyIsStable {
 		runtime.LockOSThread()
 	}
@@ -99,22 +120,24 @@ func register(h *Worker) func() {
 	callers.list = append(callers.list, h)
 	callers.n.Add(1)
 	callers.mu.Unlock()
-	return func() {
-		callers.mu.Lock()
-		for i := len(callers.list) - 1; i >= 0; i-- {
-			if callers.list[i] == h {
-				last := len(callers.list) - 1
-				callers.list[i] = callers.list[last]
-				callers.list[last] = nil
-				callers.list = callers.list[:last]
-				break
-			}
+}
+
+// unregister undoes register, on the same goroutine.
+func unregister(h *Worker) {
+	callers.mu.Lock()
+	for i := len(callers.list) - 1; i >= 0; i-- {
+		if callers.list[i] == h {
+			last := len(callers.list) - 1
+			callers.list[i] = callers.list[last]
+			callers.list[last] = nil
+			callers.list = callers.list[:last]
+			break
 		}
-		callers.n.Add(-1)
-		callers.mu.Unlock()
-		if !keyIsStable {
-			runtime.UnlockOSThread()
-		}
+	}
+	callers.n.Add(-1)
+	callers.mu.Unlock()
+	if !keyIsStable {
+		runtime.UnlockOSThread()
 	}
 }
 
@@ -254,17 +277,12 @@ func (j *sliceJob) work(w *Worker) bool {
 			}
 			break
 		}
-		c = j.sched.position(c)
-		lo, hi := j.sched.bounds(c)
 		ran++
 		if w.stateOf == nil && j.pool.hooks != nil && !w.startState(&j.jobBase) {
 			break
 		}
-		if j.run(w, int(c), int(lo), int(hi)) {
+		if _, ok := j.runChunk(w, c); ok {
 			completed++
-			if t := j.progress; t != nil {
-				t.add(int(hi - lo))
-			}
 		}
 		if j.limit {
 			j.credit.Add(j.sched.size)
@@ -277,6 +295,21 @@ func (j *sliceJob) work(w *Worker) bool {
 		}
 	}
 	return ran > 0
+}
+
+// runChunk runs the chunk numbered c on w (a worker, or the caller's
+// stand-in) and counts its tasks for the progress bar; it returns the
+// chunk's task count and whether every task succeeded.
+func (j *sliceJob) runChunk(w *Worker, c int64) (tasks int64, ok bool) {
+	c = j.sched.position(c)
+	lo, hi := j.sched.bounds(c)
+	if !j.run(w, int(c), int(lo), int(hi)) {
+		return hi - lo, false
+	}
+	if t := j.progress; t != nil {
+		t.add(int(hi - lo))
+	}
+	return hi - lo, true
 }
 
 // finished counts completed chunks; the last one stops the job.
@@ -310,13 +343,7 @@ func (j *sliceJob) finished(completed int64) {
 // call took 2.0 ms with help, 1.3 ms without).
 func (j *sliceJob) help() {
 	p := j.pool
-	h := p.standIn.Swap(nil) // the pool's spare stand-in, if no other call holds it
-	if h == nil {
-		h = &Worker{pool: p, id: -1, node: -1}
-	}
-	h.inTask = true
-	h.inJob.Store(&j.jobBase)
-	unregister := register(h)
+	h := p.standInFor(&j.jobBase)
 	completed := int64(0)
 	woke := p.idle.Load() == 0
 	if woke {
@@ -328,9 +355,7 @@ func (j *sliceJob) help() {
 		if !woke && !j.stopped.Load() {
 			p.notify()
 		}
-		unregister()
-		h.inJob.Store(nil)
-		p.standIn.Store(h)
+		p.releaseStandIn(h)
 	}()
 	var start time.Time
 	if !woke {
@@ -342,16 +367,12 @@ func (j *sliceJob) help() {
 		if !ok {
 			return
 		}
-		c = j.sched.position(c)
-		lo, hi := j.sched.bounds(c)
-		if j.run(h, int(c), int(lo), int(hi)) {
+		tasks, ok := j.runChunk(h, c)
+		if ok {
 			completed++
-			if t := j.progress; t != nil {
-				t.add(int(hi - lo))
-			}
 		}
 		if !woke {
-			ran += hi - lo
+			ran += tasks
 			if left := j.sched.n - ran; left > 0 && time.Since(start)*time.Duration(left) > wakeAfter*time.Duration(ran) {
 				woke = true
 				p.notify()

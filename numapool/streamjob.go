@@ -110,15 +110,7 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 			j.signal()
 			break
 		}
-		if j.timeout > 0 {
-			w.curChunk.Store((*byte)(unsafe.Pointer(c)))
-		}
-		c.ok = j.run(w, c.args, c.res, c.start)
-		if t := j.progress; t != nil && c.ok {
-			t.add(len(c.args))
-		}
-		j.results.pushWait(c)
-		j.signal()
+		j.runChunk(w, c)
 		w.chunkDone(j.lifespan)
 		if w.retire {
 			w.endState(&j.jobBase) // inside the call, which returns its error
@@ -126,6 +118,20 @@ func (j *streamJob[A, R]) work(w *Worker) bool {
 		}
 	}
 	return ran
+}
+
+// runChunk runs c's tasks on w (a worker, or the caller's stand-in), counts
+// them for the progress bar, and hands c back to the calling goroutine.
+func (j *streamJob[A, R]) runChunk(w *Worker, c *chunk[A, R]) {
+	if j.timeout > 0 {
+		w.curChunk.Store((*byte)(unsafe.Pointer(c)))
+	}
+	c.ok = j.run(w, c.args, c.res, c.start)
+	if t := j.progress; t != nil && c.ok {
+		t.add(len(c.args))
+	}
+	j.results.pushWait(c)
+	j.signal()
 }
 
 // driver runs on the calling goroutine: it feeds chunks of an iter.Seq to
@@ -149,11 +155,12 @@ type driver[A, R any] struct {
 // results or for room to feed more (see sliceJob.help): a lazy call with
 // small chunks then keeps going on the caller's CPU instead of trading CPUs
 // with the workers every few chunks. The returned function ends it.
-func (d *driver[A, R]) startHelp() func() {
-	h := &Worker{pool: d.j.pool, id: -1, node: -1}
-	h.inJob.Store(&d.j.jobBase)
+func (d *driver[A, R]) startHelp() (end func()) {
+	p := d.j.pool
+	h := p.standInFor(&d.j.jobBase)
+	h.inTask = false // a task only while helpOne runs one: the loop body is not
 	d.helper = h
-	return register(h)
+	return func() { p.releaseStandIn(h) }
 }
 
 // helpOne runs the next chunk on the calling goroutine, if one is ready
@@ -166,12 +173,8 @@ func (d *driver[A, R]) helpOne() bool {
 		return false
 	}
 	h.inTask = true
-	c.ok = j.run(h, c.args, c.res, c.start)
+	j.runChunk(h, c)
 	h.inTask = false
-	if t := j.progress; t != nil && c.ok {
-		t.add(len(c.args))
-	}
-	j.results.pushWait(c)
 	return true
 }
 
