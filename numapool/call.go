@@ -330,7 +330,9 @@ func stream[A, R any](p *Pool, seq iter.Seq[A], in []A, cc *callConfig, mk func(
 	}()
 	defer j.startWatch()()
 	d := newDriver(j, size, maxChunks, ordered, emit)
-	if plain && helpAllowed(p, cc) {
+	// With one worker an unordered call still comes in input order (as in
+	// MPIRE); the caller running chunks beside that worker would break it.
+	if plain && helpAllowed(p, cc) && (ordered || p.n > 1) {
 		done := d.startHelp()
 		defer done()
 	}
