@@ -52,6 +52,47 @@ func TestCallerRunsSmallPlainCalls(t *testing.T) {
 	}
 }
 
+// A pool with FreshWorkersPerCall, and a call with a WorkerLifespan, run
+// every task on a worker thread: the caller's thread is neither fresh nor
+// ever recycled.
+func TestCallerLeavesFreshAndRecycledThreadsAlone(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		pool []Option
+		call []CallOption
+	}{
+		{"FreshWorkersPerCall", []Option{FreshWorkersPerCall()}, nil},
+		{"WorkerLifespan", nil, []CallOption{WorkerLifespan(3)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPool(t, append(c.pool, Workers(2))...)
+			for range 20 {
+				parked(t, p)
+				_, err := Map(p, squares(64), func(x int) int {
+					if x == 63*63 {
+						panic("last")
+					}
+					return x
+				}, c.call...)
+				var te *TaskError
+				require.ErrorAs(t, err, &te)
+				require.GreaterOrEqual(t, te.WorkerID, 0, "a task ran on the caller")
+				for _, err := range IMap(p, squares(8), func(x int) int {
+					if x == 7*7 {
+						panic("last")
+					}
+					return x
+				}, append(c.call, ChunkSize(1))...) {
+					if err != nil {
+						require.ErrorAs(t, err, &te)
+						require.GreaterOrEqual(t, te.WorkerID, 0, "a task of a lazy call ran on the caller")
+					}
+				}
+			}
+		})
+	}
+}
+
 // Calls whose tasks see their Worker never run on the caller.
 func TestCallerNeverRunsWorkerTasks(t *testing.T) {
 	p := newPool(t, Workers(2))

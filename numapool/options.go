@@ -109,10 +109,11 @@ func Unpinned() Option {
 // task there that calls runtime.Goexit ends the calling goroutine, as in a
 // plain loop, and Terminate cannot cut it short. Calls whose tasks see
 // their Worker (MapFunc, ForFunc, IMapFunc, ...), calls with a Context,
-// TaskTimeout or OrderTasks, eager calls whose MaxTasksActive binds,
-// unordered lazy and iter.Seq calls on a one-worker pool (their results
-// then come in input order), and pools with worker state or Insights never
-// run tasks on the caller. With
+// TaskTimeout, OrderTasks or WorkerLifespan, eager calls whose
+// MaxTasksActive binds, unordered lazy and iter.Seq calls on a one-worker
+// pool (their results then come in input order), and pools with worker
+// state, Insights or FreshWorkersPerCall never run tasks on the caller
+// (whose thread is neither fresh nor ever recycled). With
 // WorkersOnly no call does: for benchmarks that must run every task on a
 // pinned thread, say.
 func WorkersOnly() Option {

@@ -109,7 +109,7 @@ func New(opts ...Option) (*Pool, error) {
 	p := &Pool{
 		daemon:      cfg.daemon,
 		fresh:       cfg.fresh,
-		callerHelps: !cfg.workersOnly,
+		callerHelps: !cfg.workersOnly && !cfg.fresh,
 		parent:      parent,
 		display:     displayFor(parent),
 		hooks:       cfg.state,

@@ -82,7 +82,7 @@ func newSliceJob(p *Pool, cc *callConfig, pl Plan, sched schedule, plain bool) *
 // helpAllowed reports whether the caller may run tasks of a plain call
 // with options cc on p (see WorkersOnly).
 func helpAllowed(p *Pool, cc *callConfig) bool {
-	return p.callerHelps && cc.taskTimeout == 0 && p.insights == nil && p.hooks == nil &&
+	return p.callerHelps && cc.taskTimeout == 0 && cc.lifespan == 0 && p.insights == nil && p.hooks == nil &&
 		(cc.ctx == nil || cc.ctx.Done() == nil) && !cc.orderTasks
 }
 
