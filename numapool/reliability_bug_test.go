@@ -274,3 +274,21 @@ func TestDefaultBarOfShortSeqBesideAnotherEnds(t *testing.T) {
 		}
 	}
 }
+
+// An OrderTasks call whose MaxTasksActive lets one chunk run at a time
+// finishes: a worker that took the credit but found none of its own
+// chunks left gives the credit back and wakes the others, one of which
+// still owns a chunk. Before the fix both workers could park with a chunk
+// left, and the call hung.
+func TestOrderTasksWithOneChunkInFlightFinishes(t *testing.T) {
+	p := newPool(t, Workers(4), WorkersOnly())
+	for i := range 1000 {
+		n := 1 + i%9
+		within(t, 20*time.Second, fmt.Sprintf("MapUnordered of %d tasks with OrderTasks and MaxTasksActive(1)", n), func() {
+			got, err := MapUnordered(p, squares(n), func(x int) int { return x },
+				OrderTasks(), MaxTasksActive(1))
+			require.NoError(t, err)
+			require.Len(t, got, n)
+		})
+	}
+}

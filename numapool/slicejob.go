@@ -267,6 +267,13 @@ func (j *sliceJob) work(w *Worker) bool {
 		return false
 	}
 	for !j.stopped.Load() {
+		if j.byWorker != nil && j.byWorker[w.id].next.Load() >= j.sched.chunks {
+			// Under OrderTasks the other workers may still own chunks: a
+			// worker with none left must not hold the credit that one of
+			// them waits for (only w moves its cursor, so a chunk seen
+			// here is taken below).
+			break
+		}
 		if j.limit && !j.takeCredit() {
 			break
 		}

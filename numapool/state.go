@@ -41,6 +41,10 @@ type WorkerState[S any] struct {
 type stateHooks struct {
 	init func(w *Worker) (unsafe.Pointer, error)
 	exit func(w *Worker, s unsafe.Pointer) (any, error)
+
+	// dropped, for tests, is told of each state whose init returned
+	// after InitTimeout had fired: no task sees it and no exit runs.
+	dropped func(w *Worker, s unsafe.Pointer)
 }
 
 // NewWorkerState returns per-worker state made by init on each worker's
@@ -160,7 +164,11 @@ func (w *Worker) startState(b *jobBase) (ok bool) {
 	s, err := h.init(w)
 	ended = true
 	if p.initTimeout > 0 && !running.CompareAndSwap(true, false) {
-		return false // timed out: this worker was abandoned; s is dropped
+		// Timed out: this worker was abandoned; s is dropped.
+		if h.dropped != nil && err == nil {
+			h.dropped(w, s)
+		}
+		return false
 	}
 	if err != nil {
 		b.fail(&WorkerError{WorkerID: w.id, Phase: "init", Err: err})
