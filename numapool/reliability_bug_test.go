@@ -292,3 +292,74 @@ func TestOrderTasksWithOneChunkInFlightFinishes(t *testing.T) {
 		})
 	}
 }
+
+// A worker abandoned by one call's TaskTimeout does not go on to serve
+// another call once its stuck task returns: it has been replaced, so the
+// other call's watchdog no longer sees it, and a task of that call stuck
+// on it would never time out. Found by TestStress (seed
+// 1795796524225738197, round 2226): a one-worker pool hung in an
+// IMapUnorderedFunc with TaskTimeout beside a ReduceFunc with TaskTimeout.
+func TestAbandonedWorkerServesNoOtherCall(t *testing.T) {
+	p := newPool(t, Workers(1))
+	for range 40 {
+		within(t, 30*time.Second, "two calls with a stuck task each, on one worker", func() {
+			abandoned := make(chan struct{})
+			var wg sync.WaitGroup
+			// B is in the pool's list before A's worker takes A, so the
+			// abandoned worker finds B next in the list it read.
+			bFeeds := make(chan struct{})
+			var bEnded atomic.Bool
+			wg.Go(func() {
+				defer bEnded.Store(true)
+				seq := func(yield func(int) bool) {
+					<-bFeeds
+					for i := range 1 {
+						if !yield(i) {
+							return
+						}
+					}
+				}
+				for _, err := range IMapUnorderedFunc(p, seq, func(w *Worker, x int) (int, error) {
+					<-w.Context().Done() // every task sticks until the call gives up
+					return 0, w.Context().Err()
+				}, ChunkSize(1), TaskTimeout(20*time.Millisecond)) {
+					if err != nil {
+						var te *TaskError
+						assert.ErrorAs(t, err, &te)
+					}
+				}
+			})
+			for l := p.jobs.Load(); l == nil || len(*l) == 0; l = p.jobs.Load() {
+				time.Sleep(50 * time.Microsecond)
+			}
+			_, err := MapFunc(p, []int{0}, func(w *Worker, x int) (int, error) {
+				<-w.Context().Done()
+				close(abandoned)
+				close(bFeeds)
+				// Return as soon as B has a chunk queued: this abandoned
+				// worker, already running, then usually reaches it before
+				// its replacement wakes.
+				for !anyPending(p) && !bEnded.Load() {
+					time.Sleep(10 * time.Microsecond)
+				}
+				return 0, w.Context().Err()
+			}, TaskTimeout(20*time.Millisecond))
+			var toe *TimeoutError
+			assert.ErrorAs(t, err, &toe)
+			<-abandoned
+			wg.Wait()
+		})
+	}
+}
+
+// anyPending reports whether a call of p has chunks waiting to be taken.
+func anyPending(p *Pool) bool {
+	if l := p.jobs.Load(); l != nil {
+		for _, j := range *l {
+			if j.pending() {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -238,6 +238,13 @@ func (w *Worker) serve() (retire bool) {
 				if w.retire {
 					return true
 				}
+				if w.wasAbandoned() {
+					// A call gave up on this worker while it ran a task
+					// and replaced it: the other calls' watchdogs and
+					// Terminate see only the replacement, so this one
+					// serves no more of them.
+					return false
+				}
 			}
 		}
 		if !did {
