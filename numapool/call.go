@@ -63,9 +63,10 @@ type Plan struct {
 // length is IterableLen's (unknown without it).
 //
 // By default, eager calls and loops over a slice cut shrinking chunks:
-// rounds of one chunk per worker, the first of ceil(n / (2 x workers))
-// tasks, halving each round down to ceil(n / (32 x workers)), then chunks of
-// that size to the end, so uneven tasks leave no long tail. With ChunkSize,
+// rounds of one chunk per worker, each of ceil(left / (4 x workers)) tasks
+// where left is what the earlier rounds left (the first ceil(n / (4 x
+// workers))), down to ceil(n / (64 x workers)), then chunks of that size
+// to the end, so uneven tasks leave no long tail. With ChunkSize,
 // MaxTasksActive or OrderTasks, and for lazy calls and iter.Seq inputs,
 // chunks are equal: ChunkSize's, or by default ceil(n / (4 x workers)),
 // never more than n, and for an iter.Seq at most 4096. The default

@@ -190,11 +190,11 @@ func checkPlan(t *testing.T, pl Plan, tasks, workers, chunk, maxAct int, seq boo
 }
 
 // checkShrinkingPlan checks the default plan over a slice: chunks from
-// ceil(tasks / (2 x workers)) down to ceil(tasks / (32 x workers)).
+// ceil(tasks / (4 x workers)) down to ceil(tasks / (64 x workers)).
 func checkShrinkingPlan(t *testing.T, pl Plan, tasks, workers int) {
 	w := uint64(workers)
-	floor := max(1, (uint64(tasks)+32*w-1)/(32*w))
-	first := max(floor, (uint64(tasks)+2*w-1)/(2*w))
+	floor := max(1, (uint64(tasks)+64*w-1)/(64*w))
+	first := max(floor, (uint64(tasks)+4*w-1)/(4*w))
 	assert.Equal(t, first, uint64(pl.ChunkSize), "first chunk")
 	assert.Equal(t, floor, uint64(pl.MinChunkSize), "smallest chunk")
 	hi, lo := bits.Mul64(2*w, first)

@@ -184,9 +184,10 @@ func ExamplePool_Plan() {
 	}
 	defer p.Close()
 
-	// A slice of 1000: shrinking chunks, from 250 (1000 / (2 x 2 workers))
-	// halving each round of 2 down to 16 (1000 / (32 x 2)): 250, 250, 125,
-	// 125, 63, 63, 32, 32, then 16, 16, 16, 12.
+	// A slice of 1000: shrinking chunks, in rounds of one per worker, each
+	// a quarter of the tasks left split over the 2 workers, down to 8
+	// (1000 / (64 x 2)): 125, 125, 94, 94, 71, 71, 53, 53, 40, 40, 30, 30,
+	// 22, 22, 17, 17, 12, 12, 9, 9, then six chunks of 8 and one of 6.
 	pl, err := p.Plan(1000)
 	fmt.Printf("%+v %v\n", pl, err)
 	// An explicit chunk size gives equal chunks.
@@ -200,7 +201,7 @@ func ExamplePool_Plan() {
 	_, err = p.Plan(-1) // an iter.Seq of unknown length
 	fmt.Println(err != nil)
 	// Output:
-	// {Tasks:1000 ChunkSize:250 MinChunkSize:16 Chunks:12 MaxActive:1000} <nil>
+	// {Tasks:1000 ChunkSize:125 MinChunkSize:8 Chunks:27 MaxActive:500} <nil>
 	// {Tasks:1000 ChunkSize:100 MinChunkSize:0 Chunks:10 MaxActive:400} <nil>
 	// {Tasks:1000 ChunkSize:50 MinChunkSize:0 Chunks:20 MaxActive:50} <nil>
 	// {Tasks:2000 ChunkSize:250 MinChunkSize:0 Chunks:8 MaxActive:1000} <nil>

@@ -246,7 +246,7 @@ func OrderTasks() CallOption {
 
 // ChunkSize sets how many tasks a worker takes at a time, in equal chunks.
 // By default, eager calls and loops over a slice cut shrinking chunks
-// (from ceil(n / (2 x workers)) down to ceil(n / (32 x workers)) tasks),
+// (from ceil(n / (4 x workers)) down to ceil(n / (64 x workers)) tasks),
 // and lazy calls and generators of known length n cut 4 chunks per worker,
 // ceil(n / (4 x workers)) tasks each. A MaxTasksActive below the chunk
 // size shrinks the chunk to it; Pool.Plan returns what a call will use.

@@ -3,15 +3,17 @@ package numapool
 // A schedule cuts n tasks into chunks and maps chunk k to its tasks
 // [lo, hi). Fixed schedules cut equal chunks (the last may be shorter).
 // Shrinking schedules, the default over a slice, cut rounds of one chunk
-// per worker whose size halves from round to round, from half the input
-// spread over the workers down to a floor, then chunks of the floor to the
-// end: the big early chunks cost few hand-outs, and the small last ones
-// leave no worker a long tail while the others wait (OpenMP's guided
-// schedule, with sizes fixed in advance so that chunk k always covers the
-// same tasks, which keeps Reduce deterministic).
+// per worker, each chunk a 1/(roundShare x workers) share of the tasks
+// left when its round starts, down to a floor, then chunks of the floor to
+// the end: the early chunks are big enough to cost few hand-outs, none is
+// a large part of a worker's share (a heavy first chunk would be the tail
+// when costs fall with the index), and the small last ones leave no worker
+// a long tail while the others wait. This is OpenMP's guided schedule,
+// with sizes fixed in advance so that chunk k always covers the same
+// tasks, which keeps Reduce deterministic.
 //
-// bounds costs a multiply (fixed) or a division and a multiply (shrinking);
-// it allocates nothing.
+// bounds costs a multiply (fixed) or two divisions and a multiply
+// (shrinking); it allocates nothing.
 type schedule struct {
 	n      int64 // tasks
 	size   int64 // tasks per chunk (fixed), or in the first round (shrinking)
@@ -22,13 +24,17 @@ type schedule struct {
 	starts [maxRounds + 1]int64 // task where each round starts, and starts[rounds]
 }
 
-// maxRounds bounds the rounds: sizes halve from n/(2w) to n/(32w), at
-// most 5 rounds.
-const maxRounds = 5
+// roundShare: a round's chunks together take 1/roundShare of the tasks
+// left, so sizes fall by a quarter from round to round.
+const roundShare = 4
+
+// maxRounds bounds the rounds: from n/(4w) down to the floor n/(64w) at
+// a factor 3/4 a round takes 10 rounds.
+const maxRounds = 16
 
 // Shrinking schedules: the floor is a 1/minChunksPerWorker share of a
 // worker's tasks, so the last chunks are small next to a worker's share.
-const minChunksPerWorker = 32
+const minChunksPerWorker = 64
 
 // fixedSchedule cuts n tasks into chunks of size.
 func fixedSchedule(n, size int64) schedule {
@@ -39,14 +45,10 @@ func fixedSchedule(n, size int64) schedule {
 func shrinkingSchedule(n int64, workers int) schedule {
 	w := int64(workers)
 	s := schedule{n: n, w: w}
-	s.size = max(1, ceilDiv64(n, 2*w))
 	s.floor = max(1, ceilDiv64(n, satMul64(minChunksPerWorker, w)))
-	if s.size <= s.floor {
-		return fixedSchedule(n, s.floor)
-	}
 	at := int64(0)
-	for r := int64(0); r < int64(len(s.starts))-1; r++ {
-		sz := s.roundSize(r)
+	for r := range int64(maxRounds) {
+		sz := ceilDiv64(n-at, satMul64(roundShare, w))
 		if sz <= s.floor || at+satMul64(w, sz) > n {
 			break
 		}
@@ -54,13 +56,17 @@ func shrinkingSchedule(n int64, workers int) schedule {
 		s.rounds = r + 1
 		s.starts[r+1] = at
 	}
+	if s.rounds == 0 {
+		return fixedSchedule(n, s.floor)
+	}
+	s.size = s.starts[1] / w
 	s.chunks = s.rounds*w + ceilDiv64(n-at, s.floor)
 	return s
 }
 
 // roundSize is the chunk size of round r of a shrinking schedule.
 func (s *schedule) roundSize(r int64) int64 {
-	return (s.size + (int64(1) << r) - 1) >> r
+	return (s.starts[r+1] - s.starts[r]) / s.w
 }
 
 // bounds returns the tasks [lo, hi) of the chunk at position k.

@@ -24,7 +24,7 @@ func blockOf(p *Pool, n int, pl Plan, at int) (lo, hi int) {
 }
 
 // Shrinking schedules cover every task exactly once, in order, with chunks
-// that never grow, down to a floor of 1/32 of a worker's share.
+// that never grow, down to a floor of 1/64 of a worker's share.
 func TestShrinkingScheduleCoversTheInput(t *testing.T) {
 	for _, workers := range []int{1, 2, 3, 16, 100} {
 		for _, n := range []int64{1, 2, 3, 7, 64, 100, 1000, 4999, 5000, 1 << 20, 1_000_003} {
@@ -42,23 +42,30 @@ func TestShrinkingScheduleCoversTheInput(t *testing.T) {
 				prev, at = hi-lo, hi
 			}
 			require.Equal(t, n, at, "n=%d workers=%d: the chunks end at the input's end", n, workers)
-			floor := max(1, (n+32*int64(workers)-1)/(32*int64(workers)))
+			floor := max(1, (n+64*int64(workers)-1)/(64*int64(workers)))
 			assert.Equal(t, floor, s.smallest(), "n=%d workers=%d", n, workers)
 		}
 	}
 }
 
 // The plan of a default call over a slice reports the shrinking chunks:
-// the first of n/(2 x workers), the smallest of n/(32 x workers).
+// the first of n/(4 x workers), the smallest of n/(64 x workers).
 func TestPlanReportsShrinkingChunks(t *testing.T) {
 	p := newPool(t, Workers(2))
 	pl, err := p.Plan(1_000_000)
 	require.NoError(t, err)
-	assert.Equal(t, Plan{Tasks: 1_000_000, ChunkSize: 250_000, MinChunkSize: 15_625, Chunks: pl.Chunks, MaxActive: 1_000_000}, pl)
+	assert.Equal(t, Plan{Tasks: 1_000_000, ChunkSize: 125_000, MinChunkSize: 7_813, Chunks: pl.Chunks, MaxActive: 500_000}, pl)
 	s := shrinkingSchedule(1_000_000, 2)
 	assert.Equal(t, int(s.chunks), pl.Chunks)
-	// 250k, 125k, 62.5k, 31.25k in pairs cover 937,500; 4 chunks of 15,625 the rest.
-	assert.Equal(t, 12, pl.Chunks)
+	// Rounds of 125,000, 93,750, 70,313, 52,735, 39,551, 29,663, 22,247,
+	// 16,686, 12,514 and 9,386 in pairs cover 943,690; 8 chunks of 7,813
+	// the rest.
+	var sizes []int64
+	for r := range s.rounds {
+		sizes = append(sizes, s.roundSize(r))
+	}
+	assert.Equal(t, []int64{125_000, 93_750, 70_313, 52_735, 39_551, 29_663, 22_247, 16_686, 12_514, 9_386}, sizes)
+	assert.Equal(t, 28, pl.Chunks)
 
 	fixed, err := p.Plan(1_000_000, ChunkSize(1000))
 	require.NoError(t, err)

@@ -223,10 +223,20 @@ func (j *sliceJob) take(id int) (int64, bool) {
 	}
 }
 
-// steal takes the back half of the fullest lane other than id's (which is
-// empty, and written only by its owner while empty): it runs the first
-// chunk of that half and keeps the rest in its own lane.
+// steal takes chunks from the fullest lane other than id's (which is
+// empty, and written only by its owner while empty). Under a fixed
+// schedule, whose chunks are all alike, it takes the back half of that
+// lane: it runs the first chunk of that half and keeps the rest in its own
+// lane, so thieves and owners rarely meet again. Under a shrinking
+// schedule, whose lanes run from big chunks to small ones, it takes the
+// one chunk the owner would run next, the biggest left: taking the back
+// half would leave the owner its bigger chunks, and the call would end on
+// one of them while the thief waits (the tail that shrinking chunks are
+// there to avoid). Those lanes hold few chunks, so the steals are few.
 func (j *sliceJob) steal(id int) (int64, bool) {
+	if j.sched.floor != 0 {
+		return j.stealNext(id)
+	}
 	for {
 		best, most := -1, int64(0)
 		for i := range j.lanes {
@@ -249,6 +259,26 @@ func (j *sliceJob) steal(id int) (int64, bool) {
 				j.lanes[id].v.Store(packLane(hi-half+1, hi))
 			}
 			return hi - half, true
+		}
+	}
+}
+
+// stealNext takes the next chunk of the fullest lane other than id's.
+func (j *sliceJob) stealNext(id int) (int64, bool) {
+	for {
+		best, most := -1, int64(0)
+		for i := range j.lanes {
+			if lo, hi := unpackLane(j.lanes[i].v.Load()); i != id && hi-lo > most {
+				best, most = i, hi-lo
+			}
+		}
+		if best < 0 {
+			return 0, false
+		}
+		l := &j.lanes[best].v
+		v := l.Load()
+		if lo, hi := unpackLane(v); lo < hi && l.CompareAndSwap(v, v+1) {
+			return lo, true
 		}
 	}
 }
@@ -368,7 +398,10 @@ func (j *sliceJob) help() {
 	if !woke {
 		start = time.Now()
 	}
-	ran := int64(0)
+	// The pace is read after the first chunk and then each time the tasks
+	// run have doubled: a clock read per chunk would cost more than the
+	// chunks of a small call.
+	ran, check := int64(0), int64(0)
 	for !j.stopped.Load() && j.inside.Load() == 0 {
 		c, ok := j.takeLast()
 		if !ok {
@@ -379,7 +412,10 @@ func (j *sliceJob) help() {
 			completed++
 		}
 		if !woke {
-			ran += tasks
+			if ran += tasks; ran < check {
+				continue
+			}
+			check = 2 * ran
 			if left := j.sched.n - ran; left > 0 && time.Since(start)*time.Duration(left) > wakeAfter*time.Duration(ran) {
 				woke = true
 				p.notify()
