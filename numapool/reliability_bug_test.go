@@ -2,7 +2,6 @@ package numapool
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -16,10 +15,9 @@ import (
 )
 
 // Bugs that the stress test found (issue 11), all fixed: each test shows
-// one. A new bug's test is skipped unless -stress.bugs is given, until it
-// is fixed, and TestStress leaves out the combination that triggers it.
-
-var stressBugs = flag.Bool("stress.bugs", false, "run the tests of known bugs, which fail until the bugs are fixed")
+// one. While a bug is open, its test is skipped unless a -stress.bugs flag
+// (declared here for the purpose) is given, and TestStress leaves out the
+// combination that triggers it; with none open there is no such flag.
 
 // An Apply whose task calls runtime.Goexit fails with ErrGoexit, and the
 // pool can still be closed and terminated.
@@ -362,4 +360,22 @@ func anyPending(p *Pool) bool {
 		}
 	}
 	return false
+}
+
+// A sequence that goes on calling yield after it returned false (a broken
+// iterator) gives no more tasks: the items past IterableLen, or past the
+// point where the call stopped, are dropped.
+func TestSeqThatIgnoresStopGivesNoMoreTasks(t *testing.T) {
+	p := newPool(t, Workers(2))
+	broken := func(yield func(int) bool) {
+		for i := range 10 {
+			yield(i) // its result ignored
+		}
+	}
+	got, err := Map(p, iterSeq(broken), func(x int) int { return x }, IterableLen(3))
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 1, 2}, got)
+	got, err = Map(p, iterSeq(broken), func(x int) int { return x }, IterableLen(4), ChunkSize(2))
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 1, 2, 3}, got)
 }
