@@ -214,35 +214,47 @@ func (d *driver[A, R]) feed(seq iter.Seq[A], limit int) error {
 	stopped := false
 	if limit != 0 && d.size <= chunkPrealloc {
 		// Buffers hold a whole chunk: fill by index, one store, one add
-		// and one compare per item.
-		left := limit // -1: no limit
-		quota := d.size
-		if left > 0 {
-			quota = min(quota, left)
+		// and one compare per item, in a yield function of its own rather
+		// than a range loop's body, whose prologue loads every variable
+		// the loop shares with it and checks the loop's state: half the
+		// cost of an item. What a full chunk needs is in full.
+		f := filler[A]{buf: c.buf[:d.size], left: limit, quota: d.size}
+		if f.left > 0 {
+			f.quota = min(f.quota, f.left)
 		}
-		buf, k := c.buf[:d.size], 0
-		for a := range seq {
-			buf[k] = a
-			if k++; k < quota {
-				continue
+		full := func() bool {
+			if f.ended {
+				// The sequence went on after yield returned false (a
+				// broken iterator): drop what it gives.
+				f.k--
+				return false
 			}
-			c.buf = buf[:k]
-			if left > 0 {
-				left -= k
+			c.buf = f.buf[:f.k]
+			if f.left > 0 {
+				f.left -= f.k
 			}
-			if !submit() {
+			ok := submit()
+			f.buf, f.k = c.buf[:d.size], 0 // submit took the chunk and made c anew
+			if !ok {
 				stopped = true
-				break
+				return f.end()
 			}
-			buf, k = c.buf[:d.size], 0
-			if left == 0 {
-				break
+			if f.left == 0 {
+				return f.end()
 			}
-			if left > 0 {
-				quota = min(d.size, left)
+			if f.left > 0 {
+				f.quota = min(d.size, f.left)
 			}
+			return true
 		}
-		c.buf = buf[:k]
+		seq(func(a A) bool {
+			f.buf[f.k] = a
+			if f.k++; f.k < f.quota {
+				return true
+			}
+			return full()
+		})
+		c.buf = f.buf[:f.k]
 	} else if limit != 0 {
 		left := limit
 		for a := range seq {
@@ -265,6 +277,22 @@ func (d *driver[A, R]) feed(seq iter.Seq[A], limit int) error {
 		return d.j.stopErr()
 	}
 	return d.finish()
+}
+
+// filler is the state of feed's fill loop: the chunk buffer, how many
+// items it holds, how many make it full, and how many the call may still
+// take (-1: no limit).
+type filler[A any] struct {
+	buf            []A
+	k, quota, left int
+	ended          bool // yield returned false
+}
+
+// end makes every later item of a sequence that does not stop go to full,
+// which drops it, and returns false for yield.
+func (f *filler[A]) end() bool {
+	f.ended, f.quota = true, 0
+	return false
 }
 
 func (d *driver[A, R]) newChunk() *chunk[A, R] {
