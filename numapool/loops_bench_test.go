@@ -98,7 +98,8 @@ func BenchmarkReduceSum(b *testing.B) {
 
 // BenchmarkSeqInput: the same eager call over a slice and over an iter.Seq
 // of the same values (IterableLen set), so the ratio is the cost of reading
-// a sequence (issue 10: at most 5 ns per item over the slice).
+// a sequence (issue 10: at most 5 ns per item over the slice), beside a
+// plain range over the sequence on one goroutine, the floor for any pool.
 func BenchmarkSeqInput(b *testing.B) {
 	const n = 1_000_000
 	in := benchInput(n)
@@ -111,6 +112,15 @@ func BenchmarkSeqInput(b *testing.B) {
 			}
 		}
 	}
+	// range is the floor for any consumer of the sequence: one goroutine
+	// ranging over it and calling the task, with no pool.
+	b.Run("range", func(b *testing.B) {
+		for b.Loop() {
+			for x := range seq {
+				add(x)
+			}
+		}
+	})
 	b.Run("slice", func(b *testing.B) {
 		p := benchPool(b)
 		b.ReportAllocs()
