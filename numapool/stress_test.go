@@ -237,8 +237,12 @@ func planCall(rng *rand.Rand, nested bool) callPlan {
 		c.n = 1 + rng.IntN(3)
 	case r < 18:
 		c.n = rng.IntN(200)
-	default:
+	case r == 18:
 		c.n = 200 + rng.IntN(2000)
+	default:
+		// Above 4096 tasks the caller's help follows other rules (it
+		// wakes the workers at once and helps for at most 10 us).
+		c.n = 4097 + rng.IntN(4000)
 	}
 	switch r := rng.IntN(10); {
 	case r < 3: // the default chunking
@@ -839,6 +843,7 @@ func (r *stressRound) call(c *callPlan) {
 	p := r.p
 	eff := c.eff()
 	visits := make([]atomic.Int32, c.n)
+	late := make([]atomic.Int32, c.n) // visits by a worker already abandoned
 	var ctx context.Context
 	cancel := func() {}
 	if c.fault == fCancelInTask || c.fault == fCancelBefore || c.kind.lazy() && c.fault == fNone && c.n%3 == 0 {
@@ -866,6 +871,13 @@ func (r *stressRound) call(c *callPlan) {
 	// act is task i of the call: it counts the visit and does the fault.
 	act := func(i int) error {
 		r.taskStarted()
+		if w := currentWorker(); w != nil && w.abandoned.Load() {
+			// A worker that took this task and was held up past the
+			// call's grace, so that the call abandoned it and may have
+			// returned, starts it now (docs/reliability.md: what is not
+			// guaranteed). Such a start may come after the call returned.
+			late[i].Add(1)
+		}
 		visits[i].Add(1)
 		if i != c.at {
 			return nil
@@ -990,12 +1002,12 @@ func (r *stressRound) call(c *callPlan) {
 	// they are until the end of the round.
 	counts := make([]int32, len(visits))
 	for i := range visits {
-		counts[i] = visits[i].Load()
+		counts[i] = visits[i].Load() - late[i].Load()
 	}
 	r.checksMu.Lock()
 	r.recounts = append(r.recounts, func() {
 		for i := range visits {
-			if v := visits[i].Load(); v != counts[i] {
+			if v := visits[i].Load() - late[i].Load(); v != counts[i] {
 				t.Errorf("%v: task %d ran %d times by the end of the round, %d when the call returned", c, i, v, counts[i])
 				return
 			}
