@@ -238,12 +238,7 @@ func (j *sliceJob) steal(id int) (int64, bool) {
 		return j.stealNext(id)
 	}
 	for {
-		best, most := -1, int64(0)
-		for i := range j.lanes {
-			if lo, hi := unpackLane(j.lanes[i].v.Load()); i != id && hi-lo > most {
-				best, most = i, hi-lo
-			}
-		}
+		best := j.fullest(id)
 		if best < 0 {
 			return 0, false
 		}
@@ -263,15 +258,22 @@ func (j *sliceJob) steal(id int) (int64, bool) {
 	}
 }
 
+// fullest returns the lane other than id's with the most chunks left, or
+// -1 when all are empty.
+func (j *sliceJob) fullest(id int) int {
+	best, most := -1, int64(0)
+	for i := range j.lanes {
+		if lo, hi := unpackLane(j.lanes[i].v.Load()); i != id && hi-lo > most {
+			best, most = i, hi-lo
+		}
+	}
+	return best
+}
+
 // stealNext takes the next chunk of the fullest lane other than id's.
 func (j *sliceJob) stealNext(id int) (int64, bool) {
 	for {
-		best, most := -1, int64(0)
-		for i := range j.lanes {
-			if lo, hi := unpackLane(j.lanes[i].v.Load()); i != id && hi-lo > most {
-				best, most = i, hi-lo
-			}
-		}
+		best := j.fullest(id)
 		if best < 0 {
 			return 0, false
 		}
