@@ -2,6 +2,7 @@ package numapool
 
 import (
 	"fmt"
+	"iter"
 	"runtime"
 	"strings"
 	"sync"
@@ -208,30 +209,26 @@ func BenchmarkMapChunk1(b *testing.B) {
 			benchSink = r
 		}
 	})
-	b.Run("numapool-imap", func(b *testing.B) {
-		p := benchPool(b)
-		b.ReportAllocs()
-		for b.Loop() {
-			for r, err := range IMap(p, in, opaqueSquare, ChunkSize(1)) {
-				if err != nil {
-					b.Fatal(err)
+	for _, lazy := range []struct {
+		name string
+		call func(*Pool, []int, func(int) int, ...CallOption) iter.Seq2[int, error]
+	}{
+		{"numapool-imap", IMap[int, int, []int]},
+		{"numapool-imap-unordered", IMapUnordered[int, int, []int]},
+	} {
+		b.Run(lazy.name, func(b *testing.B) {
+			p := benchPool(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				for r, err := range lazy.call(p, in, opaqueSquare, ChunkSize(1)) {
+					if err != nil {
+						b.Fatal(err)
+					}
+					out[0] = r
 				}
-				out[0] = r
 			}
-		}
-	})
-	b.Run("numapool-imap-unordered", func(b *testing.B) {
-		p := benchPool(b)
-		b.ReportAllocs()
-		for b.Loop() {
-			for r, err := range IMapUnordered(p, in, opaqueSquare, ChunkSize(1)) {
-				if err != nil {
-					b.Fatal(err)
-				}
-				out[0] = r
-			}
-		}
-	})
+		})
+	}
 }
 
 // BenchmarkMapSmall measures the fixed cost of one call: 64 tasks, against

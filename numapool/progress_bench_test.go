@@ -30,9 +30,9 @@ func BenchmarkProgressMap(b *testing.B) {
 		opts []CallOption
 		d    *display // nil: the pool's own (stderr)
 	}{
-		{"off", nil, &display{out: io.Discard, isTerm: func() bool { return false }}},
-		{"plain", []CallOption{ProgressBar()}, &display{out: io.Discard, isTerm: func() bool { return false }}},
-		{"terminal", []CallOption{ProgressBar()}, &display{out: io.Discard, isTerm: func() bool { return true }}},
+		{"off", nil, discardDisplay(false)},
+		{"plain", []CallOption{ProgressBar()}, discardDisplay(false)},
+		{"terminal", []CallOption{ProgressBar()}, discardDisplay(true)},
 	}
 	if stderrIsTerminal() {
 		cases = append(cases, struct {
@@ -73,20 +73,7 @@ func BenchmarkProgressMap(b *testing.B) {
 // stderr is a terminal, on that terminal (tty), as in BenchmarkProgressMap.
 func BenchmarkProgressOverhead(b *testing.B) {
 	in := make([]int, progressTasks)
-	cases := []struct {
-		name string
-		d    *display // nil: stderr
-	}{
-		{"plain", &display{out: io.Discard, isTerm: func() bool { return false }}},
-		{"terminal", &display{out: io.Discard, isTerm: func() bool { return true }}},
-	}
-	if stderrIsTerminal() {
-		cases = append(cases, struct {
-			name string
-			d    *display
-		}{"tty", nil})
-	}
-	for _, bc := range cases {
+	for _, bc := range benchDisplays(nil) { // the pool's own display: stderr
 		b.Run("bar="+bc.name, func(b *testing.B) {
 			p, err := New()
 			if err != nil {
@@ -157,7 +144,7 @@ func BenchmarkProgressSmallCall(b *testing.B) {
 			}
 			defer p.Close()
 			term := c.term
-			p.display = &display{out: io.Discard, isTerm: func() bool { return term }}
+			p.display = discardDisplay(term)
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Map(p, in, increment, c.opts...); err != nil {
@@ -178,20 +165,7 @@ func BenchmarkProgressSmallCall(b *testing.B) {
 func BenchmarkProgressBarOnly(b *testing.B) {
 	p := &Pool{}
 	cc := &callConfig{progress: &progressConfig{}}
-	cases := []struct {
-		name string
-		d    *display
-	}{
-		{"plain", &display{out: io.Discard, isTerm: func() bool { return false }}},
-		{"terminal", &display{out: io.Discard, isTerm: func() bool { return true }}},
-	}
-	if stderrIsTerminal() {
-		cases = append(cases, struct {
-			name string
-			d    *display
-		}{"tty", &display{out: os.Stderr, isTerm: func() bool { return true }}})
-	}
-	for _, c := range cases {
+	for _, c := range benchDisplays(&display{out: os.Stderr, isTerm: func() bool { return true }}) {
 		b.Run("bar="+c.name, func(b *testing.B) {
 			p.display = c.d
 			b.ReportAllocs()
@@ -204,6 +178,29 @@ func BenchmarkProgressBarOnly(b *testing.B) {
 			}
 		})
 	}
+}
+
+// discardDisplay is a display that draws to io.Discard, as plain lines or
+// as on a terminal.
+func discardDisplay(term bool) *display {
+	return &display{out: io.Discard, isTerm: func() bool { return term }}
+}
+
+// benchDisplay is one display a progress benchmark draws its bar on.
+type benchDisplay struct {
+	name string
+	d    *display
+}
+
+// benchDisplays returns the displays to measure the bar on: plain lines
+// and a terminal's redraws to io.Discard, and tty, stderr's terminal, when
+// stderr is one.
+func benchDisplays(tty *display) []benchDisplay {
+	ds := []benchDisplay{{"plain", discardDisplay(false)}, {"terminal", discardDisplay(true)}}
+	if stderrIsTerminal() {
+		ds = append(ds, benchDisplay{"tty", tty})
+	}
+	return ds
 }
 
 // warmUp runs a few calls before a benchmark measures any, so that the
