@@ -380,23 +380,24 @@ func (j *sliceJob) finished(completed int64) {
 // cover the workers' wake-up, and on a machine whose CPUs the workers
 // hold it competes with them for the rest (a 100,000-task ChunkSize(1)
 // call took 2.0 ms with help, 1.3 ms without). Calls of more than
-// helpAlone tasks wake the workers at once and get help for at most
-// wakeAlone: a loop of 8,190 cells run every time step, a few
-// microseconds of work, then costs its loop and a wake-up call, not the
-// wait for a parked thread.
+// helpAlone tasks get it only while the caller may finish alone (see
+// wakeAlone): a loop of 8,190 cells run every time step, a few
+// microseconds of work, then costs its loop and not a wake-up.
 func (j *sliceJob) help() {
 	p := j.pool
-	// A call of more than helpAlone tasks wakes the workers at once and
-	// gets the caller's help only until one of them is inside or wakeAlone
-	// has passed: a short loop (a time step's) is then done before they
-	// arrive, and a long one does not keep the caller on the CPU of a
-	// pinned worker it woke (helping until a worker was inside made
-	// 1,000,000-task For, MapInto and Reduce 1.4-1.5x as long; waking
-	// only after wakeAlone made a 47 us call 1.2x as long).
+	woke := p.idle.Load() == 0
+	// A call of more than helpAlone tasks is the caller's alone only while
+	// it may finish within wakeAlone: past that it wakes the workers and
+	// leaves them the CPUs, which it would otherwise contend for until one
+	// of them is inside (1,000,000-task For, MapInto and Reduce took
+	// 1.4-1.5x as long). Its pace is not measured: the first chunk it runs
+	// is the remainder, a few tasks timed mostly by the call's start.
 	big := j.sched.n > helpAlone
-	woke := big || p.idle.Load() == 0
 	if woke {
 		p.notify()
+		if big {
+			return
+		}
 	}
 	h := p.standInFor(&j.jobBase)
 	completed := int64(0)
@@ -408,7 +409,10 @@ func (j *sliceJob) help() {
 		}
 		p.releaseStandIn(h)
 	}()
-	start := time.Now()
+	var start time.Time
+	if !woke {
+		start = time.Now()
+	}
 	// The pace is read after the first chunk and then each time the tasks
 	// run have doubled: a clock read per chunk would cost more than the
 	// chunks of a small call.
@@ -422,8 +426,10 @@ func (j *sliceJob) help() {
 		if ok {
 			completed++
 		}
-		if big {
+		if !woke && big {
 			if time.Since(start) > wakeAlone {
+				woke = true
+				p.notify()
 				return
 			}
 			continue
@@ -443,11 +449,11 @@ func (j *sliceJob) help() {
 
 // The caller helps with calls of at most helpAlone chunks: of at most
 // helpAlone tasks alone while the work left is below wakeAfter, then
-// until a worker is inside; of more, until a worker is inside or for at
-// most wakeAlone (see help).
+// until a worker is inside; of more, alone for at most wakeAlone (see
+// help).
 const (
 	wakeAfter = 10 * time.Microsecond
-	wakeAlone = 10 * time.Microsecond
+	wakeAlone = 20 * time.Microsecond
 	helpAlone = 4096
 )
 
