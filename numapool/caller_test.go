@@ -283,34 +283,3 @@ func TestCallerRunsLazyCallsWhileWorkersAreBusy(t *testing.T) {
 	close(release)
 	require.NoError(t, <-blocked)
 }
-
-// A loop of more than 4096 indices (at most 4096 chunks) on a parked pool
-// starts on the caller, which finishes it alone when it is light and
-// wakes the workers, leaving them the rest, when it is not.
-func TestCallerStartsLargeLoops(t *testing.T) {
-	p := newPool(t, Workers(2))
-	const n = 8190
-	count := func(body func(i int)) (caller, workers int64) {
-		var c, w atomic.Int64
-		parked(t, p)
-		require.NoError(t, For(p, n, func(lo, hi int) {
-			if cw := currentWorker(); cw != nil && cw.id < 0 {
-				c.Add(int64(hi - lo))
-			} else {
-				w.Add(int64(hi - lo))
-			}
-			for i := lo; i < hi; i++ {
-				body(i)
-			}
-		}))
-		return c.Load(), w.Load()
-	}
-	xs := make([]float64, n)
-	caller, workers := count(func(i int) { xs[i] = xs[i]*0.5 + 1 })
-	assert.Equal(t, int64(n), caller+workers)
-	assert.Positive(t, caller, "a light loop above 4096 indices starts on the caller")
-	caller, workers = count(func(int) { time.Sleep(time.Microsecond) })
-	assert.Equal(t, int64(n), caller+workers)
-	assert.Positive(t, workers, "a heavy loop wakes the workers")
-	assert.Less(t, caller, int64(n/2), "and leaves them the rest")
-}

@@ -68,7 +68,7 @@ func newSliceJob(p *Pool, cc *callConfig, pl Plan, sched schedule, plain bool) *
 	// a TaskTimeout or a context (which must return on time), insights
 	// (which account per worker) and worker state (whose init must run
 	// before the tasks) need every chunk on a worker.
-	j.helps = plain && helpAllowed(p, cc) && !j.limit && sched.chunks <= helpAlone
+	j.helps = plain && helpAllowed(p, cc) && !j.limit && sched.n <= helpAlone
 	if sched.chunks < maxLaneChunks && (p.n > 1 || j.helps) {
 		j.lanes = make([]lane, p.n)
 		w := int64(p.n)
@@ -376,31 +376,18 @@ func (j *sliceJob) finished(completed int64) {
 // the work left, at the pace measured so far, exceeds wakeAfter. A call
 // that is all small tasks then wakes nobody; one with a heavy task wakes
 // the workers after its first chunk, at most 1/32 of a worker's share.
-// Calls of more than helpAlone chunks get no help: the caller would only
+// Calls of more than helpAlone tasks get no help: the caller would only
 // cover the workers' wake-up, and on a machine whose CPUs the workers
 // hold it competes with them for the rest (a 100,000-task ChunkSize(1)
-// call took 2.0 ms with help, 1.3 ms without). Calls of more than
-// helpAlone tasks get it only while the caller may finish alone (see
-// wakeAlone): a loop of 8,190 cells run every time step, a few
-// microseconds of work, then costs its loop and not a wake-up.
+// call took 2.0 ms with help, 1.3 ms without).
 func (j *sliceJob) help() {
 	p := j.pool
-	woke := p.idle.Load() == 0
-	// A call of more than helpAlone tasks is the caller's alone only while
-	// it may finish within wakeAlone: past that it wakes the workers and
-	// leaves them the CPUs, which it would otherwise contend for until one
-	// of them is inside (1,000,000-task For, MapInto and Reduce took
-	// 1.4-1.5x as long). Its pace is not measured: the first chunk it runs
-	// is the remainder, a few tasks timed mostly by the call's start.
-	big := j.sched.n > helpAlone
-	if woke {
-		p.notify()
-		if big {
-			return
-		}
-	}
 	h := p.standInFor(&j.jobBase)
 	completed := int64(0)
+	woke := p.idle.Load() == 0
+	if woke {
+		p.notify()
+	}
 	defer func() {
 		// Also runs when a task called runtime.Goexit on this goroutine.
 		j.finished(completed)
@@ -426,14 +413,6 @@ func (j *sliceJob) help() {
 		if ok {
 			completed++
 		}
-		if !woke && big {
-			if time.Since(start) > wakeAlone {
-				woke = true
-				p.notify()
-				return
-			}
-			continue
-		}
 		if !woke {
 			if ran += tasks; ran < check {
 				continue
@@ -447,13 +426,10 @@ func (j *sliceJob) help() {
 	}
 }
 
-// The caller helps with calls of at most helpAlone chunks: of at most
-// helpAlone tasks alone while the work left is below wakeAfter, then
-// until a worker is inside; of more, alone for at most wakeAlone (see
-// help).
+// The caller helps with calls of at most helpAlone tasks, alone while the
+// work left is below wakeAfter (see help).
 const (
 	wakeAfter = 10 * time.Microsecond
-	wakeAlone = 20 * time.Microsecond
 	helpAlone = 4096
 )
 
