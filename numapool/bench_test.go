@@ -280,7 +280,9 @@ var opaqueSpin = spin
 
 // BenchmarkUnbalanced is 5,000 tasks whose cost grows with the index (task
 // i about i/5000 x 40 us): seq is the sequential loop, so seq / CPUs is the
-// ideal; handsplit cuts the input in equal halves; chanpool hands out one
+// ideal where nothing else runs, and handsplit-balanced (equal costs per
+// CPU, no hand-out) the ideal this machine gives in the same run;
+// handsplit cuts the input in equal halves; chanpool hands out one
 // task at a time; numapool runs the default (shrinking) chunks and, for
 // comparison, four equal chunks per worker on workers only (the defaults
 // before shrinking chunks).
@@ -302,6 +304,25 @@ func BenchmarkUnbalanced(b *testing.B) {
 	b.Run("handsplit", func(b *testing.B) {
 		for b.Loop() {
 			handSplit(opaqueSpin, in, out, cpus)
+		}
+	})
+	// handsplit-balanced is the oracle: one goroutine per CPU, each given
+	// the same total cost (cut where the running sum of in reaches its
+	// share), with no hand-out at all. Its time is what this machine
+	// delivers for the call at the moment, the ideal that seq / 2 stands
+	// for where nothing else runs.
+	b.Run("handsplit-balanced", func(b *testing.B) {
+		cuts := costCuts(in, cpus)
+		for b.Loop() {
+			var wg sync.WaitGroup
+			for k := range cpus {
+				wg.Go(func() {
+					for i := cuts[k]; i < cuts[k+1]; i++ {
+						out[i] = opaqueSpin(in[i])
+					}
+				})
+			}
+			wg.Wait()
 		}
 	})
 	b.Run("chanpool", func(b *testing.B) {
@@ -337,6 +358,26 @@ func BenchmarkUnbalanced(b *testing.B) {
 			}
 		}
 	})
+}
+
+// costCuts cuts in into parts runs of equal total cost, where the cost of
+// task i is in[i] (opaqueSpin's), and returns the parts+1 bounds.
+func costCuts(in []int, parts int) []int {
+	total := 0
+	for _, c := range in {
+		total += c
+	}
+	cuts := make([]int, 1, parts+1)
+	sum := 0
+	for i, c := range in {
+		if sum += c; len(cuts) < parts && sum*parts >= total*len(cuts) {
+			cuts = append(cuts, i+1)
+		}
+	}
+	for len(cuts) < parts+1 {
+		cuts = append(cuts, len(in))
+	}
+	return cuts
 }
 
 // BenchmarkIdlePool reports the CPU time the whole process spends per
