@@ -283,3 +283,53 @@ func TestCallerRunsLazyCallsWhileWorkersAreBusy(t *testing.T) {
 	close(release)
 	require.NoError(t, <-blocked)
 }
+
+// A loop of more than 4096 indices (at most 4096 chunks) on a parked pool
+// starts on the caller while the workers wake, a heavy one is left to
+// them once they are inside, and after a long one the next is theirs.
+func TestCallerStartsLargeLoops(t *testing.T) {
+	p := newPool(t, Workers(2))
+	const n = 8190
+	count := func(body func(i int)) (caller, workers int64) {
+		var c, w atomic.Int64
+		parked(t, p)
+		require.NoError(t, For(p, n, func(lo, hi int) {
+			if cw := currentWorker(); cw != nil && cw.id < 0 {
+				c.Add(int64(hi - lo))
+			} else {
+				w.Add(int64(hi - lo))
+			}
+			for i := lo; i < hi; i++ {
+				body(i)
+			}
+		}))
+		return c.Load(), w.Load()
+	}
+	xs := make([]float64, n)
+	var caller, workers int64
+	for range 5 { // a worker woken at once may, rarely, be inside before the caller's first chunk
+		caller, workers = count(func(i int) { xs[i] = xs[i]*0.5 + 1 })
+		assert.Equal(t, int64(n), caller+workers)
+		if caller > 0 {
+			break
+		}
+	}
+	assert.Positive(t, caller, "a light loop above 4096 indices starts on the caller")
+	caller, workers = count(func(int) { time.Sleep(time.Microsecond) })
+	assert.Equal(t, int64(n), caller+workers)
+	assert.Positive(t, workers, "a heavy loop wakes the workers")
+	assert.Less(t, caller, int64(n/2), "and leaves them the rest")
+
+	// The heavy loop took over a millisecond (8190 sleeps on 2 workers),
+	// so the next loop of its size is left to the workers whole; once a
+	// loop is short again, the caller helps again.
+	caller, workers = count(func(i int) { xs[i] = xs[i]*0.5 + 1 })
+	assert.Equal(t, int64(n), caller+workers)
+	assert.Zero(t, caller, "after a long call of more than 4096 tasks the caller does not help")
+	for range 5 {
+		if caller, _ = count(func(i int) { xs[i] = xs[i]*0.5 + 1 }); caller > 0 {
+			break
+		}
+	}
+	assert.Positive(t, caller, "after a short call the caller helps again")
+}

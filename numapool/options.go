@@ -100,7 +100,10 @@ func Unpinned() Option {
 // ForIndex, Reduce, IMap, IMapUnordered) runs some of its chunks itself,
 // as OpenMP's primary thread works in a parallel region: over a slice of
 // at most 4096 tasks (or a loop of as many indices), until the first
-// worker arrives; in a lazy call or over an iter.Seq,
+// worker arrives; over a longer one cut in at most 4096 chunks, while it
+// wakes the workers, until the first arrives or for at most 10 µs, unless
+// the pool's last call of that kind took a millisecond or more; in a
+// lazy call or over an iter.Seq,
 // whenever it would otherwise wait for a result or for room to feed more.
 // A small call then finishes in about the time of its loop, where waking a
 // parked worker thread costs tens of microseconds, and a lazy call with

@@ -65,6 +65,7 @@ type Pool struct {
 	startErr atomic.Pointer[error] // a replacement worker failed to pin
 
 	standIn atomic.Pointer[Worker] // a spare caller's stand-in (sliceJob.help)
+	lastBig atomic.Int64           // ns the last call of more than helpAlone tasks took
 }
 
 type poolState int

@@ -68,7 +68,7 @@ func newSliceJob(p *Pool, cc *callConfig, pl Plan, sched schedule, plain bool) *
 	// a TaskTimeout or a context (which must return on time), insights
 	// (which account per worker) and worker state (whose init must run
 	// before the tasks) need every chunk on a worker.
-	j.helps = plain && helpAllowed(p, cc) && !j.limit && sched.n <= helpAlone
+	j.helps = plain && helpAllowed(p, cc) && !j.limit && sched.chunks <= helpAlone
 	if sched.chunks < maxLaneChunks && (p.n > 1 || j.helps) {
 		j.lanes = make([]lane, p.n)
 		w := int64(p.n)
@@ -376,18 +376,34 @@ func (j *sliceJob) finished(completed int64) {
 // the work left, at the pace measured so far, exceeds wakeAfter. A call
 // that is all small tasks then wakes nobody; one with a heavy task wakes
 // the workers after its first chunk, at most 1/32 of a worker's share.
-// Calls of more than helpAlone tasks get no help: the caller would only
+// Calls of more than helpAlone chunks get no help: the caller would only
 // cover the workers' wake-up, and on a machine whose CPUs the workers
 // hold it competes with them for the rest (a 100,000-task ChunkSize(1)
-// call took 2.0 ms with help, 1.3 ms without).
+// call took 2.0 ms with help, 1.3 ms without). Calls of more than
+// helpAlone tasks wake the workers at once and get help for at most
+// wakeAlone, and only while the pool's last such call was short (see
+// helpBigUnder): a loop of 8,190 cells run every time step, a few
+// microseconds of work, then costs its loop and a wake-up call, not the
+// wait for a parked thread.
 func (j *sliceJob) help() {
 	p := j.pool
-	h := p.standInFor(&j.jobBase)
-	completed := int64(0)
-	woke := p.idle.Load() == 0
+	// A call of more than helpAlone tasks wakes the workers at once and
+	// gets the caller's help only until one of them is inside or wakeAlone
+	// has passed: a short loop (a time step's) is then done before they
+	// arrive, and a long one does not keep the caller on the CPU of a
+	// pinned worker it woke (helping until a worker was inside made
+	// 1,000,000-task For, MapInto and Reduce 1.4-1.5x as long; waking
+	// only after wakeAlone made a 47 us call 1.2x as long).
+	big := j.sched.n > helpAlone
+	woke := big || p.idle.Load() == 0
 	if woke {
 		p.notify()
+		if big && p.lastBig.Load() > int64(helpBigUnder) {
+			return
+		}
 	}
+	h := p.standInFor(&j.jobBase)
+	completed := int64(0)
 	defer func() {
 		// Also runs when a task called runtime.Goexit on this goroutine.
 		j.finished(completed)
@@ -396,10 +412,7 @@ func (j *sliceJob) help() {
 		}
 		p.releaseStandIn(h)
 	}()
-	var start time.Time
-	if !woke {
-		start = time.Now()
-	}
+	start := time.Now()
 	// The pace is read after the first chunk and then each time the tasks
 	// run have doubled: a clock read per chunk would cost more than the
 	// chunks of a small call.
@@ -412,6 +425,12 @@ func (j *sliceJob) help() {
 		tasks, ok := j.runChunk(h, c)
 		if ok {
 			completed++
+		}
+		if big {
+			if time.Since(start) > wakeAlone {
+				return
+			}
+			continue
 		}
 		if !woke {
 			if ran += tasks; ran < check {
@@ -426,12 +445,26 @@ func (j *sliceJob) help() {
 	}
 }
 
-// The caller helps with calls of at most helpAlone tasks, alone while the
-// work left is below wakeAfter (see help).
+// The caller helps with calls of at most helpAlone chunks: of at most
+// helpAlone tasks alone while the work left is below wakeAfter, then
+// until a worker is inside; of more, until a worker is inside or for at
+// most wakeAlone (see help).
 const (
 	wakeAfter = 10 * time.Microsecond
+	wakeAlone = 10 * time.Microsecond
 	helpAlone = 4096
 )
+
+// helpBigUnder: the caller helps with a call of more than helpAlone tasks
+// only while the pool's last such call took less than this. A loop run
+// every time step repeats its length, so the last call foretells the
+// next: a short one gains the workers' wake-up time (tens of
+// microseconds, most of its time), and a long one would gain under 5% of
+// it while the chunk the caller takes, unpinned and of unknown cost, may
+// hold up a worker's P (BenchmarkUnbalanced: 1.015-1.022x the channel
+// pool with the caller's help, 1.000 without, medians of 6 alternating
+// runs).
+const helpBigUnder = time.Millisecond
 
 // takeLast takes the last chunk of the last lane that has any: the
 // smallest chunk of a shrinking schedule.
@@ -496,6 +529,10 @@ func runSlice(p *Pool, j *sliceJob, cc *callConfig) (err error) {
 	}
 	defer p.endCall(j)
 	defer j.startWatch()()
+	if j.sched.n > helpAlone {
+		start := time.Now()
+		defer func() { p.lastBig.Store(int64(time.Since(start))) }()
+	}
 	if !j.helps {
 		p.notify()
 	} else {

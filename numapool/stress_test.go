@@ -240,8 +240,9 @@ func planCall(rng *rand.Rand, nested bool) callPlan {
 	case r == 18:
 		c.n = 200 + rng.IntN(2000)
 	default:
-		// Above 4096 tasks the caller does not help: the workers run
-		// every chunk.
+		// Above 4096 tasks the caller's help follows other rules: it
+		// wakes the workers at once and helps for at most 10 us, and
+		// only after a short call of that size.
 		c.n = 4097 + rng.IntN(4000)
 	}
 	switch r := rng.IntN(10); {
