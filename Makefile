@@ -50,9 +50,9 @@ fmt-check:
 # each run every case once in turn (so that a shared machine's changing load
 # weighs on all cases alike); then a benchstat table and one line per
 # workload with numapool's ratio to every other case of the same run.
-# bench: the full sizes (about 20 minutes on 2 busy CPUs); bench-quick: the
-# quick sizes, one timed op a case a round (about a minute on 2 CPUs,
-# under two). The raw output stays in BENCH_OUT (a new temporary folder
+# bench: the full sizes (12 minutes on 2 quiet CPUs, 20 busy); bench-quick: the
+# quick sizes, one timed op a case a round (22 s on 2 quiet CPUs, under
+# two minutes busy). The raw output stays in BENCH_OUT (a new temporary folder
 # unless set), for benchstat comparisons and `go run ./cmd/benchratio -md`.
 # bench-scaling: Medium and Unbalanced on 1, 2, 4, ... workers up to the
 # usable CPUs, pinned and unpinned (SCALING_FLAGS=-short for quick sizes).
