@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -231,6 +232,34 @@ func BenchmarkMapChunk1(b *testing.B) {
 	}
 }
 
+// benchPair runs a and base one after the other in every iteration, a
+// first in even iterations and base first in odd ones, and reports the
+// median over iterations of a's time over base's times scale as the
+// metric unit. A pair runs within microseconds to milliseconds, so the
+// slow spells of a shared machine, which move whole benchmarks by 10% or
+// more, weigh on both sides of each ratio alike.
+func benchPair(b *testing.B, unit string, scale float64, a, base func()) {
+	timed := func(f func()) time.Duration {
+		t0 := time.Now()
+		f()
+		return time.Since(t0)
+	}
+	var ratios []float64
+	for i := 0; b.Loop(); i++ {
+		var ta, tb time.Duration
+		if i%2 == 0 {
+			ta = timed(a)
+			tb = timed(base)
+		} else {
+			tb = timed(base)
+			ta = timed(a)
+		}
+		ratios = append(ratios, float64(ta)/(float64(tb)*scale))
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], unit)
+}
+
 // BenchmarkMapSmall measures the fixed cost of one call: 64 tasks, against
 // the hand-split loop over the usable CPUs. workers-only keeps every task
 // on a worker (WorkersOnly): the cost of waking parked worker threads.
@@ -265,6 +294,21 @@ func BenchmarkMapSmall(b *testing.B) {
 			}
 		})
 	}
+	// Issue 14's ratio, paired: at most 3.
+	b.Run("pair", func(b *testing.B) {
+		p := benchPool(b)
+		benchPair(b, "x-handsplit", 1, func() {
+			r, err := Map(p, in, benchSquare)
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchSink = r
+		}, func() {
+			out := make([]int, len(in))
+			handSplit(opaqueSquare, in, out, cpus)
+			benchSink = out
+		})
+	})
 }
 
 // spin is a task of about units x 60 ns.
@@ -347,6 +391,30 @@ func BenchmarkUnbalanced(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+	// Issue 14's ratio, paired: numapool over seq / CPUs (at most 1.02),
+	// and over the channel pool.
+	b.Run("pair-seq", func(b *testing.B) {
+		p := benchPool(b)
+		benchPair(b, "x-seq/cpus", 1/float64(cpus), func() {
+			if err := MapInto(p, out, in, opaqueSpin); err != nil {
+				b.Fatal(err)
+			}
+		}, func() {
+			for i := range in {
+				out[i] = opaqueSpin(in[i])
+			}
+		})
+	})
+	b.Run("pair-chanpool", func(b *testing.B) {
+		p := benchPool(b)
+		c := newChanPool(cpus)
+		defer c.close()
+		benchPair(b, "x-chanpool", 1, func() {
+			if err := MapInto(p, out, in, opaqueSpin); err != nil {
+				b.Fatal(err)
+			}
+		}, func() { c.mapInts(opaqueSpin, in, out) })
 	})
 	// The defaults before shrinking chunks and lanes: four equal chunks
 	// per worker, every chunk on a worker.

@@ -44,6 +44,15 @@ func BenchmarkForSquares(b *testing.B) {
 			}
 		}
 	})
+	// Issue 10's ratio, paired: at most 1.05.
+	b.Run("pair", func(b *testing.B) {
+		p := benchPool(b)
+		benchPair(b, "x-handsplit", 1, func() {
+			if err := For(p, n, square); err != nil {
+				b.Fatal(err)
+			}
+		}, func() { handSplitRange(n, cpus, square) })
+	})
 	b.Run("ForIndex", func(b *testing.B) {
 		p := benchPool(b)
 		b.ReportAllocs()
@@ -92,6 +101,25 @@ func BenchmarkReduceSum(b *testing.B) {
 			}
 			sink = s
 		}
+	})
+	b.Run("pair", func(b *testing.B) {
+		p := benchPool(b)
+		parts := make([]float64, cpus)
+		per := (n + cpus - 1) / cpus
+		benchPair(b, "x-handsplit", 1, func() {
+			s, err := Reduce(p, n, sum, func(a, b float64) float64 { return a + b })
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink = s
+		}, func() {
+			handSplitRange(n, cpus, func(lo, hi int) { parts[lo/per] = sum(lo, hi) })
+			s := 0.0
+			for _, p := range parts {
+				s += p
+			}
+			sink = s
+		})
 	})
 	_ = sink
 }
