@@ -48,7 +48,7 @@ func MapInto[A, R any, D ~[]R, S ~[]A](p *Pool, dst D, src S, f func(A) R, opts 
 // It costs what Map costs, less the result slice.
 func ForEach[A any, S Source[A]](p *Pool, src S, f func(A), opts ...CallOption) error {
 	_, err := mapEager(p, src, opts, func(b *jobBase) runner[A, struct{}] {
-		return plainRunner(b, func(a A) struct{} { f(a); return struct{}{} })
+		return eachRunner(b, f)
 	}, false, true)
 	return err
 }

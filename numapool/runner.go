@@ -86,6 +86,19 @@ func plainRunner[A, R any](b *jobBase, f func(A) R) runner[A, R] {
 	})
 }
 
+// eachRunner is plainRunner for ForEach: f returns nothing, so the loop
+// calls it directly, one indirect call per task and no result store,
+// where plainRunner over a wrapper would make two calls.
+func eachRunner[A any](b *jobBase, f func(A)) runner[A, struct{}] {
+	return chunkRunner(b, func(_ *Worker, in []A, _ []struct{}, base int, cur *int) error {
+		for i := range in {
+			*cur = base + i
+			f(in[i])
+		}
+		return nil
+	})
+}
+
 func funcRunner[A, R any](b *jobBase, f func(*Worker, A) (R, error)) runner[A, R] {
 	return chunkRunner(b, func(w *Worker, in []A, out []R, base int, cur *int) error {
 		out = out[:len(in)]
