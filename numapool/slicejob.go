@@ -234,9 +234,6 @@ func (j *sliceJob) take(id int) (int64, bool) {
 // one of them while the thief waits (the tail that shrinking chunks are
 // there to avoid). Those lanes hold few chunks, so the steals are few.
 func (j *sliceJob) steal(id int) (int64, bool) {
-	if j.sched.floor != 0 {
-		return j.stealNext(id)
-	}
 	for {
 		best := j.fullest(id)
 		if best < 0 {
@@ -246,6 +243,12 @@ func (j *sliceJob) steal(id int) (int64, bool) {
 		v := l.Load()
 		lo, hi := unpackLane(v)
 		if lo >= hi {
+			continue
+		}
+		if j.sched.floor != 0 { // shrinking: the owner's next chunk
+			if l.CompareAndSwap(v, v+1) {
+				return lo, true
+			}
 			continue
 		}
 		half := (hi - lo + 1) / 2
@@ -268,21 +271,6 @@ func (j *sliceJob) fullest(id int) int {
 		}
 	}
 	return best
-}
-
-// stealNext takes the next chunk of the fullest lane other than id's.
-func (j *sliceJob) stealNext(id int) (int64, bool) {
-	for {
-		best := j.fullest(id)
-		if best < 0 {
-			return 0, false
-		}
-		l := &j.lanes[best].v
-		v := l.Load()
-		if lo, hi := unpackLane(v); lo < hi && l.CompareAndSwap(v, v+1) {
-			return lo, true
-		}
-	}
 }
 
 func (j *sliceJob) work(w *Worker) bool {
