@@ -67,8 +67,10 @@ func newSliceJob(p *Pool, cc *callConfig, pl Plan, sched schedule, plain bool) *
 	// The caller helps with plain calls only: tasks that see their Worker,
 	// a TaskTimeout or a context (which must return on time), insights
 	// (which account per worker) and worker state (whose init must run
-	// before the tasks) need every chunk on a worker.
-	j.helps = plain && helpAllowed(p, cc) && !j.limit && sched.chunks <= helpAlone
+	// before the tasks) need every chunk on a worker. A big call gets help
+	// only while the pool's last big call was short (helpBigUnder).
+	j.helps = plain && helpAllowed(p, cc) && !j.limit && sched.chunks <= helpAlone &&
+		(!j.big() || p.lastBig.Load() < int64(helpBigUnder))
 	if sched.chunks < maxLaneChunks && (p.n > 1 || j.helps) {
 		j.lanes = make([]lane, p.n)
 		w := int64(p.n)
@@ -382,13 +384,10 @@ func (j *sliceJob) help() {
 	// pinned worker it woke (helping until a worker was inside made
 	// 1,000,000-task For, MapInto and Reduce 1.4-1.5x as long; waking
 	// only after wakeAlone made a 47 us call 1.2x as long).
-	big := j.sched.n > helpAlone
+	big := j.big()
 	woke := big || p.idle.Load() == 0
 	if woke {
 		p.notify()
-		if big && p.lastBig.Load() > int64(helpBigUnder) {
-			return
-		}
 	}
 	h := p.standInFor(&j.jobBase)
 	completed := int64(0)
@@ -454,6 +453,10 @@ const (
 // runs).
 const helpBigUnder = time.Millisecond
 
+// big reports whether j has more than helpAlone tasks, which changes how
+// the caller helps (see help).
+func (j *sliceJob) big() bool { return j.sched.n > helpAlone }
+
 // takeLast takes the last chunk of the last lane that has any: the
 // smallest chunk of a shrinking schedule.
 func (j *sliceJob) takeLast() (int64, bool) {
@@ -517,7 +520,7 @@ func runSlice(p *Pool, j *sliceJob, cc *callConfig) (err error) {
 	}
 	defer p.endCall(j)
 	defer j.startWatch()()
-	if j.sched.n > helpAlone {
+	if j.big() {
 		start := time.Now()
 		defer func() { p.lastBig.Store(int64(time.Since(start))) }()
 	}
