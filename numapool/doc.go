@@ -104,9 +104,9 @@
 //     a task, about a buffered-channel pool's cost.
 //   - The default chunking over a slice: shrinking chunks, each round's a
 //     quarter of the tasks left split over the workers, down to
-//     n/(64 x workers), so uneven tasks leave no long tail; lazy calls and generators: 4 equal chunks per worker; at
-//     most 2 chunks per worker in flight. [Pool.Plan] returns what a call's
-//     options come to.
+//     n/(64 x workers), so uneven tasks leave no long tail; lazy calls and
+//     generators: 4 equal chunks per worker; at most 2 chunks per worker
+//     in flight. [Pool.Plan] returns what a call's options come to.
 //
 // # Errors
 //
