@@ -266,12 +266,22 @@ func benchPair(b *testing.B, unit string, scale float64, a, base func()) {
 func BenchmarkMapSmall(b *testing.B) {
 	in := benchInput(64)
 	cpus := usableCPUs(b)
+	handsplit := func() {
+		out := make([]int, len(in))
+		handSplit(opaqueSquare, in, out, cpus)
+		benchSink = out
+	}
+	call := func(b *testing.B, p *Pool) {
+		r, err := Map(p, in, benchSquare)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchSink = r
+	}
 	b.Run("handsplit", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			out := make([]int, len(in))
-			handSplit(opaqueSquare, in, out, cpus)
-			benchSink = out
+			handsplit()
 		}
 	})
 	for _, c := range []struct {
@@ -286,28 +296,14 @@ func BenchmarkMapSmall(b *testing.B) {
 			p := benchPool(b, c.opts...)
 			b.ReportAllocs()
 			for b.Loop() {
-				r, err := Map(p, in, benchSquare)
-				if err != nil {
-					b.Fatal(err)
-				}
-				benchSink = r
+				call(b, p)
 			}
 		})
 	}
 	// Issue 14's ratio, paired: at most 3.
 	b.Run("pair", func(b *testing.B) {
 		p := benchPool(b)
-		benchPair(b, "x-handsplit", 1, func() {
-			r, err := Map(p, in, benchSquare)
-			if err != nil {
-				b.Fatal(err)
-			}
-			benchSink = r
-		}, func() {
-			out := make([]int, len(in))
-			handSplit(opaqueSquare, in, out, cpus)
-			benchSink = out
-		})
+		benchPair(b, "x-handsplit", 1, func() { call(b, p) }, handsplit)
 	})
 }
 
@@ -338,11 +334,19 @@ func BenchmarkUnbalanced(b *testing.B) {
 	}
 	out := make([]int, n)
 	cpus := usableCPUs(b)
+	seq := func() {
+		for i := range in {
+			out[i] = opaqueSpin(in[i])
+		}
+	}
+	call := func(b *testing.B, p *Pool, opts ...CallOption) {
+		if err := MapInto(p, out, in, opaqueSpin, opts...); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.Run("seq", func(b *testing.B) {
 		for b.Loop() {
-			for i := range in {
-				out[i] = opaqueSpin(in[i])
-			}
+			seq()
 		}
 	})
 	b.Run("handsplit", func(b *testing.B) {
@@ -376,54 +380,38 @@ func BenchmarkUnbalanced(b *testing.B) {
 			c.mapInts(opaqueSpin, in, out)
 		}
 	})
-	b.Run("numapool", func(b *testing.B) {
-		p := benchPool(b)
-		for b.Loop() {
-			if err := MapInto(p, out, in, opaqueSpin); err != nil {
-				b.Fatal(err)
+	for _, c := range []struct {
+		name string
+		opts []Option
+	}{
+		{"numapool", nil},
+		{"numapool-unpinned", []Option{Unpinned()}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p := benchPool(b, c.opts...)
+			for b.Loop() {
+				call(b, p)
 			}
-		}
-	})
-	b.Run("numapool-unpinned", func(b *testing.B) {
-		p := benchPool(b, Unpinned())
-		for b.Loop() {
-			if err := MapInto(p, out, in, opaqueSpin); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+		})
+	}
 	// Issue 14's ratio, paired: numapool over seq / CPUs (at most 1.02),
 	// and over the channel pool.
 	b.Run("pair-seq", func(b *testing.B) {
 		p := benchPool(b)
-		benchPair(b, "x-seq/cpus", 1/float64(cpus), func() {
-			if err := MapInto(p, out, in, opaqueSpin); err != nil {
-				b.Fatal(err)
-			}
-		}, func() {
-			for i := range in {
-				out[i] = opaqueSpin(in[i])
-			}
-		})
+		benchPair(b, "x-seq/cpus", 1/float64(cpus), func() { call(b, p) }, seq)
 	})
 	b.Run("pair-chanpool", func(b *testing.B) {
 		p := benchPool(b)
 		c := newChanPool(cpus)
 		defer c.close()
-		benchPair(b, "x-chanpool", 1, func() {
-			if err := MapInto(p, out, in, opaqueSpin); err != nil {
-				b.Fatal(err)
-			}
-		}, func() { c.mapInts(opaqueSpin, in, out) })
+		benchPair(b, "x-chanpool", 1, func() { call(b, p) }, func() { c.mapInts(opaqueSpin, in, out) })
 	})
 	// The defaults before shrinking chunks and lanes: four equal chunks
 	// per worker, every chunk on a worker.
 	b.Run("numapool-equal-chunks", func(b *testing.B) {
 		p := benchPool(b, WorkersOnly())
 		for b.Loop() {
-			if err := MapInto(p, out, in, opaqueSpin, ChunkSize(ceilDiv(n, 4*p.n))); err != nil {
-				b.Fatal(err)
-			}
+			call(b, p, ChunkSize(ceilDiv(n, 4*p.n)))
 		}
 	})
 }

@@ -35,23 +35,22 @@ func BenchmarkForSquares(b *testing.B) {
 			handSplitRange(n, cpus, square)
 		}
 	})
+	call := func(b *testing.B, p *Pool) {
+		if err := For(p, n, square); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.Run("For", func(b *testing.B) {
 		p := benchPool(b)
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := For(p, n, square); err != nil {
-				b.Fatal(err)
-			}
+			call(b, p)
 		}
 	})
 	// Issue 10's ratio, paired: at most 1.05.
 	b.Run("pair", func(b *testing.B) {
 		p := benchPool(b)
-		benchPair(b, "x-handsplit", 1, func() {
-			if err := For(p, n, square); err != nil {
-				b.Fatal(err)
-			}
-		}, func() { handSplitRange(n, cpus, square) })
+		benchPair(b, "x-handsplit", 1, func() { call(b, p) }, func() { handSplitRange(n, cpus, square) })
 	})
 	b.Run("ForIndex", func(b *testing.B) {
 		p := benchPool(b)
@@ -78,48 +77,40 @@ func BenchmarkReduceSum(b *testing.B) {
 		return s
 	}
 	var sink float64
+	parts := make([]float64, cpus)
+	per := (n + cpus - 1) / cpus
+	handsplit := func() {
+		handSplitRange(n, cpus, func(lo, hi int) { parts[lo/per] = sum(lo, hi) })
+		s := 0.0
+		for _, p := range parts {
+			s += p
+		}
+		sink = s
+	}
+	call := func(b *testing.B, p *Pool) {
+		s, err := Reduce(p, n, sum, func(a, b float64) float64 { return a + b })
+		if err != nil {
+			b.Fatal(err)
+		}
+		sink = s
+	}
 	b.Run("handsplit", func(b *testing.B) {
 		b.ReportAllocs()
-		parts := make([]float64, cpus)
-		per := (n + cpus - 1) / cpus
 		for b.Loop() {
-			handSplitRange(n, cpus, func(lo, hi int) { parts[lo/per] = sum(lo, hi) })
-			s := 0.0
-			for _, p := range parts {
-				s += p
-			}
-			sink = s
+			handsplit()
 		}
 	})
 	b.Run("Reduce", func(b *testing.B) {
 		p := benchPool(b)
 		b.ReportAllocs()
 		for b.Loop() {
-			s, err := Reduce(p, n, sum, func(a, b float64) float64 { return a + b })
-			if err != nil {
-				b.Fatal(err)
-			}
-			sink = s
+			call(b, p)
 		}
 	})
+	// Issue 10's ratio, paired: at most 1.05.
 	b.Run("pair", func(b *testing.B) {
 		p := benchPool(b)
-		parts := make([]float64, cpus)
-		per := (n + cpus - 1) / cpus
-		benchPair(b, "x-handsplit", 1, func() {
-			s, err := Reduce(p, n, sum, func(a, b float64) float64 { return a + b })
-			if err != nil {
-				b.Fatal(err)
-			}
-			sink = s
-		}, func() {
-			handSplitRange(n, cpus, func(lo, hi int) { parts[lo/per] = sum(lo, hi) })
-			s := 0.0
-			for _, p := range parts {
-				s += p
-			}
-			sink = s
-		})
+		benchPair(b, "x-handsplit", 1, func() { call(b, p) }, handsplit)
 	})
 	_ = sink
 }
