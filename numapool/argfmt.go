@@ -133,7 +133,10 @@ func (b *argWriter) value(v reflect.Value, depth int) {
 				return
 			}
 		}
-		fmt.Fprintf(b, "%p", v.Interface())
+		// v.Pointer, not v.Interface: the pointer may sit in an
+		// unexported field, which Interface refuses with a panic.
+		b.WriteString("0x")
+		b.WriteString(strconv.FormatUint(uint64(v.Pointer()), 16))
 	case reflect.Interface:
 		b.value(v.Elem(), depth)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:

@@ -2,6 +2,7 @@ package numapool
 
 import (
 	"errors"
+	"fmt"
 	"iter"
 	"runtime"
 	"slices"
@@ -225,6 +226,18 @@ func TestShortArg(t *testing.T) {
 		{[]string(nil), "[]"},
 	} {
 		assert.Equal(t, c.want, shortArg(c.arg), "%#v", c.arg)
+	}
+	// Pointers below the top print as addresses, as %v prints them, also
+	// from unexported fields and interfaces (which reflect cannot hand to
+	// fmt as values).
+	type hidden struct {
+		p   *inner
+		any any
+		n   int
+	}
+	for _, h := range []hidden{{p: &inner{}, any: &inner{}, n: 5}, {}} {
+		assert.Equal(t, fmt.Sprint(h), shortArg(h))
+		assert.Equal(t, fmt.Sprint([]hidden{h}), shortArg([]hidden{h}))
 	}
 	s := shortArg(long)
 	assert.True(t, strings.HasSuffix(s, "…"))
