@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/numapool/numapool/mpi/codec"
 	"github.com/numapool/numapool/numapool"
@@ -150,5 +152,122 @@ func TestCodecPanicEndsCallOnEveryRank(t *testing.T) {
 	re, ok := errors.AsType[*RankError](err)
 	if !ok || re.Rank != 1 || !strings.Contains(re.Msg, "results of tasks 0..9: codec mpi.panicky panicked while encoding: five") {
 		t.Fatalf("rank %d: %v, want rank 1's codec panic on every rank", c.Rank(), err)
+	}
+}
+
+// A Map with Local options runs a pool call per chunk, not one long call:
+// a failure there ends the call the same way.
+func TestTaskErrorWithLocalOptions(t *testing.T) {
+	c := needWorld(t)
+	p := newPool(t, numapool.Workers(1))
+	var in []int
+	if c.Rank() == 0 {
+		in = count(2000)
+	}
+	_, err := MapFunc(c, p, in, func(_ *numapool.Worker, x int) (int, error) {
+		if x == 1337 {
+			return 0, fmt.Errorf("task %d: %w", x, errBoom)
+		}
+		return x, nil
+	}, ChunkSize(16), Local(numapool.ChunkSize(3)))
+	checkTaskError(t, c, err, 1337, "1337", "task 1337: boom", errBoom)
+
+	out, err := Map(c, p, in, func(x int) int { return 2 * x }, Local(numapool.ChunkSize(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rank() == 0 {
+		for i, r := range out {
+			if r != 2*i {
+				t.Fatalf("out[%d] = %d, want %d", i, r, 2*i)
+			}
+		}
+	}
+}
+
+// With several workers a rank runs spans of a chunk side by side; the
+// failed task is still named by its index, argument and worker.
+func TestTaskErrorOnSeveralWorkers(t *testing.T) {
+	c := needWorld(t)
+	p := newPool(t, numapool.Workers(2))
+	var in []int
+	if c.Rank() == 0 {
+		in = count(3000)
+	}
+	for _, fail := range []int{0, 1337, 2999} {
+		_, err := MapFunc(c, p, in, func(w *numapool.Worker, x int) (int, error) {
+			if x == fail {
+				return w.ID(), fmt.Errorf("task %d on worker %d: %w", x, w.ID(), errBoom)
+			}
+			return x, nil
+		}, ChunkSize(40))
+		te, ok := errors.AsType[*TaskError](err)
+		if !ok {
+			t.Fatalf("rank %d: %v (%T), want a *TaskError", c.Rank(), err, err)
+		}
+		want := fmt.Sprintf("task %d on worker %d: boom", fail, te.WorkerID)
+		if te.Index != fail || te.Arg != fmt.Sprint(fail) || te.Msg != want {
+			t.Fatalf("rank %d: %+v, want task %d, arg %d, message %q", c.Rank(), te, fail, fail, want)
+		}
+		if te.Rank == c.Rank() && !errors.Is(err, errBoom) {
+			t.Fatalf("rank %d ran the task, but %v does not reach its cause", c.Rank(), err)
+		}
+	}
+	out, err := Map(c, p, in, func(x int) int { return x + 1 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Rank() == 0 {
+		for i, r := range out {
+			if r != i+1 {
+				t.Fatalf("after failed calls: out[%d] = %d, want %d", i, r, i+1)
+			}
+		}
+	}
+}
+
+// A pool terminated during a distributed call ends the call on every
+// rank with an error naming the rank, instead of leaving the others to
+// wait for chunks it will never run.
+func TestTerminateEndsCall(t *testing.T) {
+	c := needWorld(t)
+	for _, local := range []bool{false, true} {
+		p := newPool(t, numapool.Workers(1))
+		var in []int
+		if c.Rank() == 0 {
+			in = count(4000)
+		}
+		var once sync.Once
+		started := make(chan struct{})
+		terminated := make(chan error, 1)
+		go func() {
+			<-started
+			terminated <- p.Terminate()
+		}()
+		opts := []Option{ChunkSize(8)}
+		if local {
+			opts = append(opts, Local(numapool.ChunkSize(2)))
+		}
+		// Every rank terminates its own pool at its first task; the call
+		// ends with the failure of whichever rank rank 0 hears of first.
+		_, err := Map(c, p, in, func(x int) int {
+			once.Do(func() { close(started) })
+			time.Sleep(20 * time.Microsecond)
+			return x
+		}, opts...)
+		re, ok := errors.AsType[*RankError](err)
+		if !ok || !strings.Contains(re.Msg, "terminated") {
+			t.Fatalf("rank %d (Local options: %v): %v (%T), want a RankError saying the pool was terminated", c.Rank(), local, err, err)
+		}
+		if re.Rank == c.Rank() && !errors.Is(err, numapool.ErrTerminated) {
+			t.Fatalf("rank %d: its own failure %v does not reach numapool.ErrTerminated", c.Rank(), err)
+		}
+		once.Do(func() { close(started) }) // a rank that ran no task
+		if err := <-terminated; err != nil {
+			t.Fatalf("rank %d: Terminate: %v", c.Rank(), err)
+		}
+		if !sameOnEveryRank(t, c, int64(re.Rank)) {
+			t.Fatalf("ranks disagree on which rank failed")
+		}
 	}
 }
