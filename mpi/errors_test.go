@@ -50,21 +50,25 @@ func TestTaskErrorEndsCallOnEveryRank(t *testing.T) {
 	if c.Rank() == 0 {
 		in = count(2000)
 	}
-	_, err := MapFunc(c, p, in, func(_ *numapool.Worker, x int) (int, error) {
-		if x == 1337 {
-			return 0, fmt.Errorf("task %d: %w", x, errBoom)
-		}
-		return x, nil
-	}, ChunkSize(16))
-	checkTaskError(t, c, err, 1337, "1337", "task 1337: boom", errBoom)
+	// The same with Local options, which the ranks pass to their pools'
+	// calls.
+	for _, opts := range [][]Option{{ChunkSize(16)}, {ChunkSize(16), Local(numapool.ChunkSize(3))}} {
+		_, err := MapFunc(c, p, in, func(_ *numapool.Worker, x int) (int, error) {
+			if x == 1337 {
+				return 0, fmt.Errorf("task %d: %w", x, errBoom)
+			}
+			return x, nil
+		}, opts...)
+		checkTaskError(t, c, err, 1337, "1337", "task 1337: boom", errBoom)
 
-	// The pools still work, and no message of the failed call is left over.
-	out, err := Map(c, p, in, func(x int) int { return 2 * x }, ChunkSize(16))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Rank() == 0 && (len(out) != 2000 || out[1999] != 3998) {
-		t.Fatalf("Map after a failed call: %d results, last %v", len(out), out[len(out)-1])
+		// The pools still work, and no message of the failed call is left over.
+		out, err := Map(c, p, in, func(x int) int { return 2 * x }, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Rank() == 0 && (len(out) != 2000 || out[1999] != 3998) {
+			t.Fatalf("Map after a failed call: %d results, last %v", len(out), out[len(out)-1])
+		}
 	}
 }
 
@@ -152,36 +156,6 @@ func TestCodecPanicEndsCallOnEveryRank(t *testing.T) {
 	re, ok := errors.AsType[*RankError](err)
 	if !ok || re.Rank != 1 || !strings.Contains(re.Msg, "results of tasks 0..9: codec mpi.panicky panicked while encoding: five") {
 		t.Fatalf("rank %d: %v, want rank 1's codec panic on every rank", c.Rank(), err)
-	}
-}
-
-// A Map with Local options runs a pool call per chunk, not one long call:
-// a failure there ends the call the same way.
-func TestTaskErrorWithLocalOptions(t *testing.T) {
-	c := needWorld(t)
-	p := newPool(t, numapool.Workers(1))
-	var in []int
-	if c.Rank() == 0 {
-		in = count(2000)
-	}
-	_, err := MapFunc(c, p, in, func(_ *numapool.Worker, x int) (int, error) {
-		if x == 1337 {
-			return 0, fmt.Errorf("task %d: %w", x, errBoom)
-		}
-		return x, nil
-	}, ChunkSize(16), Local(numapool.ChunkSize(3)))
-	checkTaskError(t, c, err, 1337, "1337", "task 1337: boom", errBoom)
-
-	out, err := Map(c, p, in, func(x int) int { return 2 * x }, Local(numapool.ChunkSize(3)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Rank() == 0 {
-		for i, r := range out {
-			if r != 2*i {
-				t.Fatalf("out[%d] = %d, want %d", i, r, 2*i)
-			}
-		}
 	}
 }
 
