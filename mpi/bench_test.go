@@ -139,16 +139,16 @@ func BenchmarkMedium(b *testing.B) {
 			var tLocal, tMPI, ratio []float64
 			var cpuLocal, cpuMPI time.Duration
 			share := 0
-			// Each call is timed between points where both ranks are
-			// awake: rank 0 times its local call alone while rank 1 waits
-			// in a barrier, and the distributed call starts after a
-			// second barrier, which rank 1 enters right after the first
-			// one (its wait in the first one may end up to a few ms late).
 			// Lead-ins and tails, summed in ns: the local call's, and each
 			// rank's in the distributed one.
 			var windows [2][2]int64
 			var twLocal, twMPI taskWindow
 			fLocal, fMPI := twLocal.wrap(medium), twMPI.wrap(medium)
+			// Each call is timed between points where both ranks are
+			// awake: rank 0 times its local call alone while rank 1 waits
+			// in a barrier, and the distributed call starts after a
+			// second barrier, which rank 1 enters right after the first
+			// one (its wait in the first one may end up to a few ms late).
 			runLocal := func() (time.Duration, time.Duration) {
 				var d time.Duration
 				c0 := processCPU()
