@@ -50,8 +50,8 @@ func TestTaskErrorEndsCallOnEveryRank(t *testing.T) {
 	if c.Rank() == 0 {
 		in = count(2000)
 	}
-	// The same with Local options, which the ranks pass to their pools'
-	// calls.
+	// Without and with Local options, which every rank passes to its
+	// pool's call for each chunk.
 	for _, opts := range [][]Option{{ChunkSize(16)}, {ChunkSize(16), Local(numapool.ChunkSize(3))}} {
 		_, err := MapFunc(c, p, in, func(_ *numapool.Worker, x int) (int, error) {
 			if x == 1337 {
@@ -159,7 +159,7 @@ func TestCodecPanicEndsCallOnEveryRank(t *testing.T) {
 	}
 }
 
-// With several workers a rank runs spans of a chunk side by side; the
+// With several workers a rank runs a chunk's tasks side by side; the
 // failed task is still named by its index, argument and worker.
 func TestTaskErrorOnSeveralWorkers(t *testing.T) {
 	c := needWorld(t)
@@ -205,43 +205,37 @@ func TestTaskErrorOnSeveralWorkers(t *testing.T) {
 // wait for chunks it will never run.
 func TestTerminateEndsCall(t *testing.T) {
 	c := needWorld(t)
-	for _, local := range []bool{false, true} {
-		p := newPool(t, numapool.Workers(1))
-		var in []int
-		if c.Rank() == 0 {
-			in = count(4000)
-		}
-		var once sync.Once
-		started := make(chan struct{})
-		terminated := make(chan error, 1)
-		go func() {
-			<-started
-			terminated <- p.Terminate()
-		}()
-		opts := []Option{ChunkSize(8)}
-		if local {
-			opts = append(opts, Local(numapool.ChunkSize(2)))
-		}
-		// Every rank terminates its own pool at its first task; the call
-		// ends with the failure of whichever rank rank 0 hears of first.
-		_, err := Map(c, p, in, func(x int) int {
-			once.Do(func() { close(started) })
-			time.Sleep(20 * time.Microsecond)
-			return x
-		}, opts...)
-		re, ok := errors.AsType[*RankError](err)
-		if !ok || !strings.Contains(re.Msg, "terminated") {
-			t.Fatalf("rank %d (Local options: %v): %v (%T), want a RankError saying the pool was terminated", c.Rank(), local, err, err)
-		}
-		if re.Rank == c.Rank() && !errors.Is(err, numapool.ErrTerminated) {
-			t.Fatalf("rank %d: its own failure %v does not reach numapool.ErrTerminated", c.Rank(), err)
-		}
-		once.Do(func() { close(started) }) // a rank that ran no task
-		if err := <-terminated; err != nil {
-			t.Fatalf("rank %d: Terminate: %v", c.Rank(), err)
-		}
-		if !sameOnEveryRank(t, c, int64(re.Rank)) {
-			t.Fatalf("ranks disagree on which rank failed")
-		}
+	p := newPool(t, numapool.Workers(1))
+	var in []int
+	if c.Rank() == 0 {
+		in = count(4000)
+	}
+	var once sync.Once
+	started := make(chan struct{})
+	terminated := make(chan error, 1)
+	go func() {
+		<-started
+		terminated <- p.Terminate()
+	}()
+	// Every rank terminates its own pool at its first task; the call ends
+	// with the failure of whichever rank rank 0 hears of first.
+	_, err := Map(c, p, in, func(x int) int {
+		once.Do(func() { close(started) })
+		time.Sleep(20 * time.Microsecond)
+		return x
+	}, ChunkSize(8))
+	re, ok := errors.AsType[*RankError](err)
+	if !ok || !strings.Contains(re.Msg, "terminated") {
+		t.Fatalf("rank %d: %v (%T), want a RankError saying the pool was terminated", c.Rank(), err, err)
+	}
+	if re.Rank == c.Rank() && !errors.Is(err, numapool.ErrTerminated) {
+		t.Fatalf("rank %d: its own failure %v does not reach numapool.ErrTerminated", c.Rank(), err)
+	}
+	once.Do(func() { close(started) }) // a rank that ran no task
+	if err := <-terminated; err != nil {
+		t.Fatalf("rank %d: Terminate: %v", c.Rank(), err)
+	}
+	if !sameOnEveryRank(t, c, int64(re.Rank)) {
+		t.Fatalf("ranks disagree on which rank failed")
 	}
 }
