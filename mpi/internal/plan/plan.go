@@ -14,15 +14,17 @@ import "fmt"
 type Reply int
 
 const (
-	Work Reply = iota // a chunk [lo, hi)
-	Stop              // no more work: the rank ends the call after its queued chunks
-	None              // the rank was already told to stop
+	Work  Reply = iota // a chunk [lo, hi)
+	Stop               // no more work: the rank ends the call after its queued chunks
+	None               // the rank was already told to stop
+	Later              // nothing now: the rank holds its share of the call's end
 )
 
 // A Plan hands out the chunks of 0..n-1 to ranks. It is not safe for
 // concurrent use; rank 0's MPI thread owns it.
 type Plan struct {
 	n, ranks, fixed, min, next int
+	endDepth                   int // see EndDepth; 0: none
 	halted                     bool
 	inFlight                   []int  // chunks sent to a rank and not yet answered
 	stopped                    []bool // the rank was sent Stop
@@ -61,6 +63,29 @@ func New(n, chunk, ranks int) (*Plan, error) {
 	return p, nil
 }
 
+// EndDepth caps, once guided chunks have shrunk to the minimum, the chunks
+// a remote rank holds (running and queued) at d; 0 removes the cap. Until
+// then a rank holds as many as it is sent (Prefetch): near the end of a
+// call those are work rank 0 can no longer take, and a rank holding one
+// more chunk than rank 0 ends later by that chunk. Rank 0 sets it when a
+// minimum chunk runs long enough to cover the time a rank waits for its
+// next chunk (see lead in package mpi). Fixed chunks are never capped.
+func (p *Plan) EndDepth(d int) { p.endDepth = d }
+
+// ending reports whether guided chunks have shrunk to the minimum and some
+// are left.
+func (p *Plan) ending() bool {
+	return p.fixed == 0 && p.next < p.n && ceilDiv(p.n-p.next, Guided*p.ranks) <= p.min
+}
+
+// Min returns the smallest chunk the plan cuts, guided or fixed.
+func (p *Plan) Min() int {
+	if p.fixed > 0 {
+		return p.fixed
+	}
+	return p.min
+}
+
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // take cuts the next chunk off the sequence.
@@ -86,6 +111,9 @@ func (p *Plan) Send(r int) (lo, hi int, reply Reply) {
 	if p.stopped[r] {
 		return 0, 0, None
 	}
+	if p.endDepth > 0 && p.inFlight[r] >= p.endDepth && p.ending() {
+		return 0, 0, Later
+	}
 	if lo, hi, ok := p.take(r); ok {
 		p.inFlight[r]++
 		return lo, hi, Work
@@ -102,6 +130,9 @@ func (p *Plan) Answered(r int) error {
 	p.inFlight[r]--
 	return nil
 }
+
+// Remaining reports whether chunks are left to hand out.
+func (p *Plan) Remaining() bool { return !p.halted && p.next < p.n }
 
 // Local returns the next chunk for rank 0's own pool.
 func (p *Plan) Local() (lo, hi int, ok bool) { return p.take(0) }

@@ -253,3 +253,98 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestEndDepth: once guided chunks reach the minimum, a remote rank that
+// holds EndDepth chunks is answered Later instead of sent more, and still
+// gets the rest of its share and its Stop; every task is handed out once.
+// Without the cap, or with fixed chunks, Later never comes.
+func TestEndDepth(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		chunk, cap  int
+		wantLater   bool
+		prefetch, n int
+	}{
+		{"guided-capped", 0, 2, true, 3, 5000},
+		{"guided-uncapped", 0, 0, false, 3, 5000},
+		{"fixed", 16, 2, false, 3, 5000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const ranks = 3
+			p, err := New(tc.n, tc.chunk, ranks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.EndDepth(tc.cap)
+			held := make([][][2]int, ranks)
+			stops := make([]int, ranks)
+			seen := make([]int, tc.n)
+			mark := func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					seen[i]++
+				}
+			}
+			laters := 0
+			send := func(r int) {
+				ending := p.ending()
+				before := len(held[r])
+				lo, hi, reply := p.Send(r)
+				switch reply {
+				case Work:
+					if tc.cap > 0 && ending && before >= tc.cap {
+						t.Fatalf("rank %d held %d chunks near the end and was sent another (cap %d)", r, before, tc.cap)
+					}
+					held[r] = append(held[r], [2]int{lo, hi})
+					mark(lo, hi)
+				case Later:
+					if !ending || before < tc.cap {
+						t.Fatalf("rank %d answered Later holding %d chunks (cap %d, ending %v)", r, before, tc.cap, ending)
+					}
+					laters++
+				case Stop:
+					stops[r]++
+				}
+			}
+			for r := 1; r < ranks; r++ {
+				for range tc.prefetch {
+					send(r)
+				}
+			}
+			for step := 0; p.Waiting(); step++ {
+				if step%2 == 0 {
+					if lo, hi, ok := p.Local(); ok {
+						mark(lo, hi)
+					}
+				}
+				r := 1 + step%(ranks-1)
+				if len(held[r]) == 0 {
+					if stops[r] == 0 {
+						t.Fatalf("step %d: rank %d holds nothing and was not stopped", step, r)
+					}
+					continue
+				}
+				held[r] = held[r][1:]
+				if err := p.Answered(r); err != nil {
+					t.Fatal(err)
+				}
+				send(r)
+				if step > 100000 {
+					t.Fatal("the plan never ends")
+				}
+			}
+			for i, k := range seen {
+				if k != 1 {
+					t.Fatalf("task %d handed out %d times, want once", i, k)
+				}
+			}
+			for r := 1; r < ranks; r++ {
+				if stops[r] != 1 {
+					t.Fatalf("rank %d stopped %d times, want once", r, stops[r])
+				}
+			}
+			if (laters > 0) != tc.wantLater {
+				t.Fatalf("%d Later answers, want some: %v", laters, tc.wantLater)
+			}
+		})
+	}
+}
