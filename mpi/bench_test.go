@@ -125,17 +125,22 @@ func BenchmarkMedium(b *testing.B) {
 		defer local.Close()
 	}
 	// The local call takes numapool's default chunks (4 per worker) against
-	// guided chunks, and chunks of 64 against chunks of 64.
+	// guided chunks, and chunks of 64 against chunks of 64. short is a call
+	// of a tenth the tasks (about 3 ms), where a call's lead-in and tail
+	// weigh ten times as much.
 	for _, tc := range []struct {
 		name  string
+		n     int
 		opts  []Option
 		local []numapool.CallOption
 	}{
-		{"guided", nil, nil},
-		{"guided-prefetch2", []Option{Prefetch(2)}, nil},
-		{"chunk64", []Option{ChunkSize(64)}, []numapool.CallOption{numapool.ChunkSize(64)}},
-		{"chunk64-prefetch2", []Option{ChunkSize(64), Prefetch(2)}, []numapool.CallOption{numapool.ChunkSize(64)}},
+		{"guided", n, nil, nil},
+		{"guided-prefetch2", n, []Option{Prefetch(2)}, nil},
+		{"chunk64", n, []Option{ChunkSize(64)}, []numapool.CallOption{numapool.ChunkSize(64)}},
+		{"chunk64-prefetch2", n, []Option{ChunkSize(64), Prefetch(2)}, []numapool.CallOption{numapool.ChunkSize(64)}},
+		{"short-guided", n / 10, nil, nil},
 	} {
+		in := in[:tc.n]
 		b.Run("mpi-2ranks-1worker-vs-local-1rank-2workers/"+tc.name, func(b *testing.B) {
 			p := rankPool(b, c)
 			var st Stats
@@ -214,7 +219,7 @@ func BenchmarkMedium(b *testing.B) {
 				b.ReportMetric(median(tMPI), "mpi-ns/op")
 				b.ReportMetric(median(ratio), "mpi/local")
 				b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "cpu-ratio")
-				b.ReportMetric(float64(share)/float64(b.N*n), "rank1-share")
+				b.ReportMetric(float64(share)/float64(b.N*tc.n), "rank1-share")
 				b.ReportMetric(float64(st.Chunks), "chunks")
 				// Microseconds per call; the distributed figures are the
 				// mean over the ranks.
@@ -223,6 +228,8 @@ func BenchmarkMedium(b *testing.B) {
 				b.ReportMetric(float64(windows[0][1])/calls, "local-tail-us")
 				b.ReportMetric(float64(mpiWin[0])/calls/float64(c.Size()), "mpi-lead-in-us")
 				b.ReportMetric(float64(mpiWin[1])/calls/float64(c.Size()), "mpi-tail-us")
+				b.ReportMetric(float64(windows[1][0])/calls, "r0-lead-us")
+				b.ReportMetric(float64(windows[1][1])/calls, "r0-tail-us")
 			}
 		})
 	}

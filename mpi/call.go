@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/numapool/numapool/mpi/codec"
@@ -111,13 +112,55 @@ func runJob[A, R any](t *thread, c *Comm, j *job[A, R]) error {
 }
 
 // agree checks, before any task runs, that every rank accepted the call
-// and that all make the same call as rank 0. One broadcast, one allreduce.
+// and that all make the same call as rank 0, in one allreduce: the
+// maximum of each value of the call and of its negation (so its minimum),
+// and of a flag set by a rank that rejects the call. Where they show a
+// difference, explain finds which ranks differ and how.
 func agree[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	everyRank := int64(0)
 	if !j.ship {
 		everyRank = 1
 	}
 	mine := []int64{j.kind, int64(j.n), int64(j.cfg.chunk), everyRank, seq, int64(j.cfg.prefetch), int64(j.cfg.localChunk)}
+	k := len(mine)
+	v := make([]int64, 2*k+1)
+	for i, x := range mine {
+		v[i], v[k+i] = x, -x
+	}
+	if everyRank == 0 {
+		// Only rank 0's input length counts: the others' neither raise
+		// the maximum nor lower the minimum.
+		v[1], v[k+1] = -1, math.MinInt64
+		if t.rank == 0 {
+			v[1] = int64(j.n)
+		}
+	}
+	if j.fail != nil {
+		v[2*k] = 1
+	}
+	all, err := t.allMax(v)
+	if err != nil {
+		return err
+	}
+	same := all[2*k] == 0
+	for i := range k {
+		if all[k+i] != math.MinInt64 && all[i] != -all[k+i] {
+			same = false
+		}
+	}
+	if !same {
+		return explain(t, j, mine)
+	}
+	j.n = int(all[1])
+	return nil
+}
+
+// explain is agree's second round, when the ranks differ: rank 0
+// broadcasts its view of the call, and each rank reports whether it
+// rejects the call or differs from rank 0. It returns the error that
+// explains the difference, on every rank.
+func explain[A, R any](t *thread, j *job[A, R], mine []int64) error {
+	everyRank := mine[3]
 	root := append([]int64(nil), mine...)
 	if err := t.bcastFixed(int64Bytes(root), 0); err != nil {
 		return err
@@ -155,11 +198,20 @@ func agree[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	case all[1] > 0:
 		return fmt.Errorf("mpi: %s: rank %d disagrees with rank 0 about the call (its error says how); every rank must make the same calls, in the same order, with the same options", j.name(), all[1]-1)
 	}
-	if t.rank != 0 {
-		j.n = int(root[1])
-	}
-	return nil
+	// The ranks differed in agree's allreduce but not here: a rank
+	// changed its mind between the rounds, which they cannot do.
+	return fmt.Errorf("mpi: %s: the ranks disagreed about the call and then agreed; this is a bug in numapool/mpi", j.name())
 }
+
+// endDepth is what a remote rank holds at most near the end of a guided
+// call, a running chunk and one queued, as rank 0 does (localAhead), when
+// a minimum chunk lasts endChunk or more: about three hand-outs of a chunk
+// on a 2-vCPU VM (BenchmarkHandout: about 60 us each), so the queued chunk
+// covers the wait for the next.
+const (
+	endDepth = 2
+	endChunk = 200 * time.Microsecond
+)
 
 // lead is rank 0's side: it hands out chunks, runs its own on its runner
 // meanwhile, collects results, and broadcasts how the call ended.
@@ -278,11 +330,35 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 		return halt(why)
 	}
 
-	for r := 1; r < t.size; r++ {
-		for range j.cfg.prefetch {
+	// Rank 0's first chunk goes to its runner before the other ranks'
+	// queued chunks are sent: the runner's start (a thread wake-up)
+	// overlaps those sends.
+	feedOwn := func(most int) {
+		for range most {
+			if own.full() {
+				break
+			}
+			lo, hi, ok := pl.Local()
+			if !ok {
+				break
+			}
+			ck := &chunkRun[A, R]{lo: lo, hi: hi, out: j.sink(lo, hi)}
+			if j.in != nil {
+				ck.args = j.in[lo:hi]
+			}
+			own.give(ck)
+		}
+	}
+	// Each other rank's first chunk, then rank 0's own, then the rest of
+	// the others' Prefetch.
+	for i := range j.cfg.prefetch {
+		for r := 1; r < t.size; r++ {
 			if err := down(r); err != nil {
 				return err
 			}
+		}
+		if i == 0 {
+			feedOwn(1)
 		}
 	}
 	var w waiter
@@ -309,6 +385,17 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 				}
 			}
 		}
+		// Near the end, a rank holding a chunk more than rank 0 ends
+		// later by that chunk, but one that holds too few waits for its
+		// next: cap what remote ranks hold only where a minimum chunk
+		// takes endChunk or more, by rank 0's own time per task.
+		if own.perTask > 0 {
+			depth := 0
+			if time.Duration(own.perTask*float64(pl.Min())) >= endChunk {
+				depth = endDepth
+			}
+			pl.EndDepth(depth)
+		}
 		// The other ranks' answers, at most as many as can be in flight
 		// before rank 0's own pool is looked at again.
 		for range (t.size - 1) * j.cfg.prefetch {
@@ -328,25 +415,32 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 			}
 		}
 		// Keep rank 0's own pool fed.
-		for !own.full() {
-			lo, hi, ok := pl.Local()
-			if !ok {
-				break
-			}
+		if !own.full() && pl.Remaining() {
 			busy = true
-			ck := &chunkRun[A, R]{lo: lo, hi: hi, out: j.sink(lo, hi)}
-			if j.in != nil {
-				ck.args = j.in[lo:hi]
-			}
-			own.give(ck)
+			feedOwn(localAhead)
 		}
 		if own.held == 0 && !pl.Waiting() {
 			break // the plan has nothing left for rank 0 and owes nothing
 		}
-		if busy {
+		switch {
+		case busy:
 			w = waiter{}
-		} else if err := own.pause(t, &w, restMin, 1, gap); err != nil {
-			return err
+		case !pl.Waiting():
+			// Only rank 0's own chunks are left: nothing else can come,
+			// so the thread parks until its runner finishes one.
+			own.await()
+		case own.held == 0:
+			// Only the other ranks' last answers are left, and rank 0's
+			// pool is idle: test for them longer before sleeping, so
+			// that the call's end waits for no sleep.
+			w.yield = lastYield
+			if err := t.pauseServing(&w, false, 0); err != nil {
+				return err
+			}
+		default:
+			if err := own.pause(t, &w, restMin, 1, gap); err != nil {
+				return err
+			}
 		}
 	}
 	if err := t.flush(); err != nil {

@@ -184,6 +184,12 @@ func (rn *runner[A, R]) pause(t *thread, w *waiter, restFrom time.Duration, rest
 	return t.pauseServing(w, relaxed, min(left, longest))
 }
 
+// await parks the MPI thread until the runner finishes a chunk, which
+// take then returns; the runner must hold one.
+func (rn *runner[A, R]) await() {
+	rn.early = <-rn.done
+}
+
 // relaxedChunk is the shortest chunk for which a waiting MPI thread skips
 // its spinning and yielding phases while the pool has work queued: shorter
 // chunks run out before the thread's sleeps end (a nanosleep lasts 70 us or

@@ -74,9 +74,14 @@ func mpiError(rc C.int, call string) error {
 // to about 1 ms late, which a wait this long can afford, and wakes a few
 // hundred times a second at most (a rank waiting in barriers through ten
 // 50 ms calls then used 6 % of a CPU).
+//
+// A wait whose rank has nothing else to run yields for lastYield instead
+// (rank 0 waiting for the other ranks' last answers, its own pool idle):
+// the end of a call then waits for no sleep.
 const (
 	spinTests    = 64
 	yieldFor     = 100 * time.Microsecond
+	lastYield    = 2 * time.Millisecond
 	minPause     = 16 * time.Microsecond
 	relaxedPause = 64 * time.Microsecond
 	maxPause     = 256 * time.Microsecond
@@ -94,6 +99,7 @@ type waiter struct {
 	start time.Time
 	sleep time.Duration
 	slept time.Duration // asked of nanosleep so far
+	yield time.Duration // the yielding phase, when not yieldFor
 }
 
 // pause is one step of a wait. It adds to the latency of what the wait is
@@ -108,7 +114,11 @@ func (w *waiter) pause() {
 		w.start = time.Now()
 	}
 	if w.sleep == 0 {
-		if time.Since(w.start) < yieldFor {
+		yield := yieldFor
+		if w.yield > 0 {
+			yield = w.yield
+		}
+		if time.Since(w.start) < yield {
 			C.sched_yield()
 			return
 		}
