@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -327,4 +328,60 @@ func BenchmarkHandout(b *testing.B) {
 		}
 		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/chunk")
 	})
+}
+
+// BenchmarkLargeMessages: light tasks (about 0.2 us) in chunks whose
+// arguments and results are far over Open MPI's eager limit (128 KB and
+// 512 KB messages), where a message moves only while both ranks' MPI
+// threads make MPI calls, against the local call on 2 workers.
+func BenchmarkLargeMessages(b *testing.B) {
+	c := world
+	if c == nil || c.Size() != 2 || runtime.NumCPU() < 2 {
+		b.Skip("needs mpirun -np 2 on at least 2 CPUs (make bench-mpi)")
+	}
+	const n = 1 << 19
+	in := count(n)
+	light := func(x int) int {
+		for i := range 200 {
+			x = x*31 + i
+		}
+		return x
+	}
+	b.Run("local-1rank-2workers", func(b *testing.B) {
+		var local *numapool.Pool
+		if c.Rank() == 0 {
+			var err error
+			if local, err = numapool.New(numapool.CPUIDs(0, 1)); err != nil {
+				b.Fatal(err)
+			}
+			defer local.Close()
+		}
+		b.ResetTimer()
+		onRank0(b, c, func() {
+			start := time.Now()
+			for range b.N {
+				if _, err := numapool.Map(local, in, light); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/task")
+		})
+	})
+	for _, size := range []int{16384, 65536} {
+		b.Run("mpi-2ranks-1worker/chunk"+strconv.Itoa(size), func(b *testing.B) {
+			p := rankPool(b, c)
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				var mine []int
+				if c.Rank() == 0 {
+					mine = in
+				}
+				if _, err := Map(c, p, mine, light, ChunkSize(size)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/task")
+		})
+	}
 }
