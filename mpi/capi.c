@@ -73,6 +73,26 @@ npmpi_req *npmpi_isend(const void *data, int n, int dest, int tag, int *rc) {
 	return r;
 }
 
+// Sends total (8 bytes, little-endian on the machines numapool runs on)
+// followed by n bytes of data, from a copy.
+npmpi_req *npmpi_isend_framed(int64_t total, const void *data, int n, int dest, int tag, int *rc) {
+	npmpi_req *r = newreq(n + 8);
+	if (r == NULL) {
+		*rc = MPI_ERR_NO_MEM;
+		return NULL;
+	}
+	memcpy(r->buf, &total, 8);
+	if (n > 0) {
+		memcpy((char *)r->buf + 8, data, n);
+	}
+	*rc = MPI_Isend(r->buf, n + 8, MPI_BYTE, dest, tag, MPI_COMM_WORLD, &r->req);
+	if (*rc != MPI_SUCCESS) {
+		npmpi_free(r);
+		return NULL;
+	}
+	return r;
+}
+
 npmpi_req *npmpi_ibarrier(int *rc) {
 	npmpi_req *r = newreq(0);
 	if (r == NULL) {
