@@ -91,6 +91,20 @@ func rankPool(b *testing.B, c *Comm) *numapool.Pool {
 	return p
 }
 
+// localPool gives rank 0 the pool of the local calls, two workers on CPUs
+// 0 and 1; other ranks get nil.
+func localPool(b *testing.B, c *Comm) *numapool.Pool {
+	if c.Rank() != 0 {
+		return nil
+	}
+	p, err := numapool.New(numapool.CPUIDs(0, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
 func BenchmarkMedium(b *testing.B) {
 	c := world
 	if c == nil || c.Size() != 2 || runtime.NumCPU() < 2 {
@@ -118,14 +132,7 @@ func BenchmarkMedium(b *testing.B) {
 	// they move a sum. cpu-ratio is the CPU time both ranks used in the
 	// distributed calls over what they used in the local ones (rank 1's is
 	// its barrier's then): the extra work of the MPI threads and runners.
-	var local *numapool.Pool
-	if c.Rank() == 0 {
-		var err error
-		if local, err = numapool.New(numapool.CPUIDs(0, 1)); err != nil {
-			b.Fatal(err)
-		}
-		defer local.Close()
-	}
+	local := localPool(b, c)
 	// The local call takes numapool's default chunks (4 per worker) against
 	// guided chunks, and chunks of 64 against chunks of 64. short is a call
 	// of a tenth the tasks (about 3 ms), where a call's lead-in and tail
@@ -315,19 +322,7 @@ func BenchmarkHandout(b *testing.B) {
 		})
 	})
 	b.Run("mpi-chunk", func(b *testing.B) {
-		p := rankPool(b, c)
-		b.ResetTimer()
-		start := time.Now()
-		for range b.N {
-			var mine []int
-			if c.Rank() == 0 {
-				mine = in
-			}
-			if _, err := Map(c, p, mine, inc, ChunkSize(1)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/chunk")
+		mapTimed(b, c, in, inc, "ns/chunk", ChunkSize(1))
 	})
 }
 
@@ -349,14 +344,7 @@ func BenchmarkLargeMessages(b *testing.B) {
 		return x
 	}
 	b.Run("local-1rank-2workers", func(b *testing.B) {
-		var local *numapool.Pool
-		if c.Rank() == 0 {
-			var err error
-			if local, err = numapool.New(numapool.CPUIDs(0, 1)); err != nil {
-				b.Fatal(err)
-			}
-			defer local.Close()
-		}
+		local := localPool(b, c)
 		b.ResetTimer()
 		onRank0(b, c, func() {
 			start := time.Now()
@@ -370,19 +358,26 @@ func BenchmarkLargeMessages(b *testing.B) {
 	})
 	for _, size := range []int{16384, 65536} {
 		b.Run("mpi-2ranks-1worker/chunk"+strconv.Itoa(size), func(b *testing.B) {
-			p := rankPool(b, c)
-			b.ResetTimer()
-			start := time.Now()
-			for range b.N {
-				var mine []int
-				if c.Rank() == 0 {
-					mine = in
-				}
-				if _, err := Map(c, p, mine, light, ChunkSize(size)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*n), "ns/task")
+			mapTimed(b, c, in, light, "ns/task", ChunkSize(size))
 		})
 	}
+}
+
+// mapTimed runs Map of f over rank 0's input in, b.N times, on a pool of
+// one worker per rank (rankPool), and reports the time per item of in in
+// unit.
+func mapTimed(b *testing.B, c *Comm, in []int, f func(int) int, unit string, opts ...Option) {
+	p := rankPool(b, c)
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		var mine []int
+		if c.Rank() == 0 {
+			mine = in
+		}
+		if _, err := Map(c, p, mine, f, opts...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*len(in)), unit)
 }
