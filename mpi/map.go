@@ -14,18 +14,29 @@ import (
 //
 // Rank 0 hands out chunks of the input in order and on demand (see
 // ChunkSize and Prefetch): a slow rank asks less often and gets less. Each
-// rank runs a chunk as one call of its pool, on a goroutine of its own,
-// while its MPI thread answers and receives the next chunks. Arguments and results of pointer-free types travel as
-// raw bytes; others need ArgCodec or ResultCodec. A failed task ends the
-// call on every rank with a *TaskError naming the rank, worker, index and
-// argument; ranks skip the chunks they still hold.
+// rank runs a chunk as one call of its pool (numapool.MapInto), on a
+// goroutine of its own, while its MPI thread answers and receives the next
+// chunks; as in a local call, that goroutine runs tasks while the pool's
+// workers wake (worker -1 in a TaskError) unless the pool is WorkersOnly.
+// Arguments and results of pointer-free types travel as raw bytes; others
+// need ArgCodec or ResultCodec. A failed task ends the call on every rank
+// with a *TaskError naming the rank, worker, index and argument; ranks skip
+// the chunks they still hold.
 func Map[A, R any](c *Comm, p *numapool.Pool, in []A, f func(A) R, opts ...Option) ([]R, error) {
-	return MapFunc(c, p, in, func(_ *numapool.Worker, a A) (R, error) { return f(a), nil }, opts...)
+	if f == nil {
+		return mapCall[A, R](c, p, in, nil, nil, opts)
+	}
+	return mapCall(c, p, in, func(_ *numapool.Worker, a A) (R, error) { return f(a), nil }, f, opts)
 }
 
 // MapFunc is Map for tasks that need their worker or return an error.
 func MapFunc[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Worker, a A) (R, error), opts ...Option) ([]R, error) {
-	j := newMapJob(c, p, in, f, opts, callMap, "Map")
+	return mapCall(c, p, in, f, nil, opts)
+}
+
+// mapCall is Map and MapFunc; plain is Map's f, nil for MapFunc.
+func mapCall[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Worker, a A) (R, error), plain func(A) R, opts []Option) ([]R, error) {
+	j := newMapJob(c, p, in, f, plain, opts, callMap, "Map")
 	var out []R
 	if c.rank == 0 && j.fail == nil {
 		out = make([]R, len(in))
@@ -39,8 +50,11 @@ func MapFunc[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Wor
 }
 
 // newMapJob builds the job of a map call. A problem with this rank's own
-// arguments is kept in j.fail, so that the call fails on every rank.
-func newMapJob[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Worker, a A) (R, error), opts []Option, kind int64, name string) *job[A, R] {
+// arguments is kept in j.fail, so that the call fails on every rank. A
+// chunk is one call of the rank's pool: MapInto of plain into the chunk's
+// results when the task is a plain function (no allocation, no copy, and
+// the runner may run tasks while the worker wakes), else MapFunc of f.
+func newMapJob[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Worker, a A) (R, error), plain func(A) R, opts []Option, kind int64, name string) *job[A, R] {
 	j := &job[A, R]{kind: kind, name: func() string { return name }}
 	var errs []error
 	cfg, err := newConfig(opts)
@@ -72,6 +86,12 @@ func newMapJob[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.W
 	}
 	j.fail = errors.Join(errs...)
 	local := cfg.local
+	if plain != nil {
+		j.run = func(lo, hi int, args []A, out []R) error {
+			return numapool.MapInto(p, out, args, plain, local...)
+		}
+		return j
+	}
 	j.run = func(lo, hi int, args []A, out []R) error {
 		res, err := numapool.MapFunc(p, args, f, local...)
 		if err != nil {

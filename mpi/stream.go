@@ -24,7 +24,7 @@ type Item[R any] struct {
 // the loop's body, say) return ErrBusy.
 func MapStream[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Worker, a A) (R, error), opts ...Option) iter.Seq2[Item[R], error] {
 	return func(yield func(Item[R], error) bool) {
-		j := newMapJob(c, p, in, f, opts, callStream, "MapStream")
+		j := newMapJob(c, p, in, f, nil, opts, callStream, "MapStream")
 		type chunk struct {
 			lo  int
 			res []R
