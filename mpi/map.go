@@ -23,10 +23,7 @@ import (
 // with a *TaskError naming the rank, worker, index and argument; ranks skip
 // the chunks they still hold.
 func Map[A, R any](c *Comm, p *numapool.Pool, in []A, f func(A) R, opts ...Option) ([]R, error) {
-	if f == nil {
-		return mapCall[A, R](c, p, in, nil, nil, opts)
-	}
-	return mapCall(c, p, in, func(_ *numapool.Worker, a A) (R, error) { return f(a), nil }, f, opts)
+	return mapCall(c, p, in, nil, f, opts)
 }
 
 // MapFunc is Map for tasks that need their worker or return an error.
@@ -34,7 +31,8 @@ func MapFunc[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Wor
 	return mapCall(c, p, in, f, nil, opts)
 }
 
-// mapCall is Map and MapFunc; plain is Map's f, nil for MapFunc.
+// mapCall is Map and MapFunc: one of f (MapFunc's) and plain (Map's) is
+// set.
 func mapCall[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Worker, a A) (R, error), plain func(A) R, opts []Option) ([]R, error) {
 	j := newMapJob(c, p, in, f, plain, opts, callMap, "Map")
 	var out []R
@@ -50,10 +48,10 @@ func mapCall[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Wor
 }
 
 // newMapJob builds the job of a map call. A problem with this rank's own
-// arguments is kept in j.fail, so that the call fails on every rank. A
-// chunk is one call of the rank's pool: MapInto of plain into the chunk's
-// results when the task is a plain function (no allocation, no copy, and
-// the runner may run tasks while the worker wakes), else MapFunc of f.
+// arguments is kept in j.fail, so that the call fails on every rank. The
+// task is f, or plain when f is nil. A chunk is one call of the rank's
+// pool: MapInto of plain into the chunk's results (no allocation, no copy,
+// and the runner may run tasks while the worker wakes), or MapFunc of f.
 func newMapJob[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.Worker, a A) (R, error), plain func(A) R, opts []Option, kind int64, name string) *job[A, R] {
 	j := &job[A, R]{kind: kind, name: func() string { return name }}
 	var errs []error
@@ -66,7 +64,7 @@ func newMapJob[A, R any](c *Comm, p *numapool.Pool, in []A, f func(w *numapool.W
 	if p == nil {
 		errs = append(errs, fmt.Errorf("mpi: %s: the pool is nil; every rank passes a pool of its own (numapool.New())", name))
 	}
-	if f == nil {
+	if f == nil && plain == nil {
 		errs = append(errs, fmt.Errorf("mpi: %s: the task function is nil", name))
 	}
 	j.ship = !cfg.everyRank

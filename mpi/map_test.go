@@ -307,6 +307,24 @@ func TestRankRejectsCall(t *testing.T) {
 	}
 }
 
+// TestNilTask: a nil task function is refused on every rank, by Map and
+// by MapFunc, before any task runs.
+func TestNilTask(t *testing.T) {
+	c := needWorld(t)
+	p := newPool(t, numapool.Workers(1))
+	var in []int
+	if c.Rank() == 0 {
+		in = count(10)
+	}
+	_, errMap := Map[int, int](c, p, in, nil)
+	_, errFunc := MapFunc[int, int](c, p, in, nil)
+	for _, err := range []error{errMap, errFunc} {
+		if err == nil || !strings.Contains(err.Error(), "the task function is nil") {
+			t.Fatalf("rank %d: %v, want an error that the task function is nil", c.Rank(), err)
+		}
+	}
+}
+
 func TestDefaultPoolTakesRankCPUs(t *testing.T) {
 	c := needWorld(t)
 	p := newPool(t)
