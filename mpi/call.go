@@ -333,7 +333,9 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 	// Rank 0's first chunk goes to its runner before the other ranks'
 	// queued chunks are sent: the runner's start (a thread wake-up)
 	// overlaps those sends.
-	feedOwn := func(most int) {
+	// feedOwn reports whether it gave any.
+	feedOwn := func(most int) bool {
+		gave := false
 		for range most {
 			if own.full() {
 				break
@@ -347,7 +349,9 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 				ck.args = j.in[lo:hi]
 			}
 			own.give(ck)
+			gave = true
 		}
+		return gave
 	}
 	// Each other rank's first chunk, then rank 0's own, then the rest of
 	// the others' Prefetch.
@@ -415,9 +419,8 @@ func lead[A, R any](t *thread, seq int64, j *job[A, R]) error {
 			}
 		}
 		// Keep rank 0's own pool fed.
-		if !own.full() && pl.Remaining() {
+		if feedOwn(localAhead) {
 			busy = true
-			feedOwn(localAhead)
 		}
 		if own.held == 0 && !pl.Waiting() {
 			break // the plan has nothing left for rank 0 and owes nothing

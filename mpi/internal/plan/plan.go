@@ -75,7 +75,16 @@ func (p *Plan) EndDepth(d int) { p.endDepth = d }
 // ending reports whether guided chunks have shrunk to the minimum and some
 // are left.
 func (p *Plan) ending() bool {
-	return p.fixed == 0 && p.next < p.n && ceilDiv(p.n-p.next, Guided*p.ranks) <= p.min
+	return p.fixed == 0 && p.next < p.n && p.size() == p.min
+}
+
+// size is the length of the next chunk: fixed, or guided down to the
+// minimum.
+func (p *Plan) size() int {
+	if p.fixed > 0 {
+		return p.fixed
+	}
+	return max(p.min, ceilDiv(p.n-p.next, Guided*p.ranks))
 }
 
 // Min returns the smallest chunk the plan cuts, guided or fixed.
@@ -93,11 +102,7 @@ func (p *Plan) take(rank int) (lo, hi int, ok bool) {
 	if p.halted || p.next >= p.n {
 		return 0, 0, false
 	}
-	size := p.fixed
-	if size == 0 {
-		size = max(p.min, ceilDiv(p.n-p.next, Guided*p.ranks))
-	}
-	lo, hi = p.next, min(p.n, p.next+size)
+	lo, hi = p.next, min(p.n, p.next+p.size())
 	p.next = hi
 	p.given[rank]++
 	p.tasks[rank] += hi - lo
@@ -130,9 +135,6 @@ func (p *Plan) Answered(r int) error {
 	p.inFlight[r]--
 	return nil
 }
-
-// Remaining reports whether chunks are left to hand out.
-func (p *Plan) Remaining() bool { return !p.halted && p.next < p.n }
 
 // Local returns the next chunk for rank 0's own pool.
 func (p *Plan) Local() (lo, hi int, ok bool) { return p.take(0) }
