@@ -56,36 +56,20 @@ void npmpi_free(npmpi_req *r) {
 	free(r);
 }
 
-npmpi_req *npmpi_isend(const void *data, int n, int dest, int tag, int *rc) {
-	npmpi_req *r = newreq(n);
+// Sends hn bytes of head followed by n bytes of data, from a copy.
+npmpi_req *npmpi_isend(const void *head, int hn, const void *data, int n, int dest, int tag, int *rc) {
+	npmpi_req *r = newreq(hn + n);
 	if (r == NULL) {
 		*rc = MPI_ERR_NO_MEM;
 		return NULL;
 	}
+	if (hn > 0) {
+		memcpy(r->buf, head, hn);
+	}
 	if (n > 0) {
-		memcpy(r->buf, data, n);
+		memcpy((char *)r->buf + hn, data, n);
 	}
-	*rc = MPI_Isend(r->buf, n, MPI_BYTE, dest, tag, MPI_COMM_WORLD, &r->req);
-	if (*rc != MPI_SUCCESS) {
-		npmpi_free(r);
-		return NULL;
-	}
-	return r;
-}
-
-// Sends total (8 bytes, little-endian on the machines numapool runs on)
-// followed by n bytes of data, from a copy.
-npmpi_req *npmpi_isend_framed(int64_t total, const void *data, int n, int dest, int tag, int *rc) {
-	npmpi_req *r = newreq(n + 8);
-	if (r == NULL) {
-		*rc = MPI_ERR_NO_MEM;
-		return NULL;
-	}
-	memcpy(r->buf, &total, 8);
-	if (n > 0) {
-		memcpy((char *)r->buf + 8, data, n);
-	}
-	*rc = MPI_Isend(r->buf, n + 8, MPI_BYTE, dest, tag, MPI_COMM_WORLD, &r->req);
+	*rc = MPI_Isend(r->buf, hn + n, MPI_BYTE, dest, tag, MPI_COMM_WORLD, &r->req);
 	if (*rc != MPI_SUCCESS) {
 		npmpi_free(r);
 		return NULL;

@@ -19,8 +19,7 @@ int npmpi_rank_size(int *rank, int *size);
 void npmpi_abort(int code);
 void npmpi_error_string(int rc, char *buf, int cap);
 
-npmpi_req *npmpi_isend(const void *data, int n, int dest, int tag, int *rc);
-npmpi_req *npmpi_isend_framed(int64_t total, const void *data, int n, int dest, int tag, int *rc);
+npmpi_req *npmpi_isend(const void *head, int hn, const void *data, int n, int dest, int tag, int *rc);
 npmpi_req *npmpi_ibarrier(int *rc);
 npmpi_req *npmpi_ibcast(void *data, int n, int root, int *rc);
 npmpi_req *npmpi_iallreduce_max(const int64_t *in, int n, int *rc);

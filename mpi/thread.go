@@ -212,29 +212,28 @@ func (t *thread) wait(r *C.npmpi_req, call string, keep bool) error {
 const pieceBytes = 4000
 
 // send starts sending a copy of data to dest, in pieces of pieceBytes at
-// most: the first starts with data's length (8 bytes), the others follow
-// with the same tag, which keeps them in order (see poll). It returns at
-// once; the copies are freed when the sends are found finished by reap or
-// flush.
+// most: the first starts with data's length (8 bytes, little-endian), the
+// others follow with the same tag, which keeps them in order (see poll).
+// It returns at once; the copies are freed when the sends are found
+// finished by reap or flush.
 func (t *thread) send(dest, tag int, data []byte) error {
 	if err := checkLen(len(data), "a message"); err != nil {
 		return err
 	}
-	first := min(len(data), pieceBytes-8)
-	var rc C.int
-	r := C.npmpi_isend_framed(C.int64_t(len(data)), bytesPtr(data[:first]), C.int(first), C.int(dest), C.int(tag), &rc)
-	if r == nil {
-		return mpiError(rc, "MPI_Isend")
-	}
-	t.pending = append(t.pending, r)
-	for rest := data[first:]; len(rest) > 0; {
-		k := min(len(rest), pieceBytes)
-		r := C.npmpi_isend(bytesPtr(rest[:k]), C.int(k), C.int(dest), C.int(tag), &rc)
+	var head [8]byte
+	binary.LittleEndian.PutUint64(head[:], uint64(len(data)))
+	h := head[:]
+	for rest := data; ; h = nil {
+		k := min(len(rest), pieceBytes-len(h))
+		var rc C.int
+		r := C.npmpi_isend(bytesPtr(h), C.int(len(h)), bytesPtr(rest[:k]), C.int(k), C.int(dest), C.int(tag), &rc)
 		if r == nil {
 			return mpiError(rc, "MPI_Isend")
 		}
 		t.pending = append(t.pending, r)
-		rest = rest[k:]
+		if rest = rest[k:]; len(rest) == 0 {
+			break
+		}
 	}
 	return t.reap()
 }
@@ -405,10 +404,7 @@ func (t *thread) bcast(data []byte, root int) ([]byte, error) {
 // into b.
 func (t *thread) bcastFixed(b []byte, root int) error {
 	var rc C.int
-	var p unsafe.Pointer
-	if len(b) > 0 {
-		p = unsafe.Pointer(&b[0])
-	}
+	p := bytesPtr(b)
 	r := C.npmpi_ibcast(p, C.int(len(b)), C.int(root), &rc)
 	if r == nil {
 		return mpiError(rc, "MPI_Ibcast")
