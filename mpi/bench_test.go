@@ -41,7 +41,10 @@ func medium(x int) float64 {
 // costs outside the tasks that no per-task figure shows. A task costs a
 // clock read and an atomic maximum (the first one a second clock read),
 // about 1/500 of a medium task, on both sides of a comparison.
-type taskWindow struct{ first, last atomic.Int64 }
+type taskWindow struct {
+	first, last  atomic.Int64
+	leads, tails int64 // the lead-ins and tails of the calls so far, in ns
+}
 
 func (tw *taskWindow) wrap(f func(int) float64) func(int) float64 {
 	return func(x int) float64 {
@@ -56,17 +59,19 @@ func (tw *taskWindow) wrap(f func(int) float64) func(int) float64 {
 	}
 }
 
-// around runs call and returns its lead-in and tail.
-func (tw *taskWindow) around(call func()) (lead, tail time.Duration) {
+// around runs call, adds its lead-in and tail to the sums (nothing when
+// this rank ran no task), and returns how long it took.
+func (tw *taskWindow) around(call func()) time.Duration {
 	tw.first.Store(0)
 	tw.last.Store(0)
 	t0 := time.Now().UnixNano()
 	call()
 	t1 := time.Now().UnixNano()
-	if tw.first.Load() == 0 {
-		return 0, 0 // this rank ran no task
+	if tw.first.Load() != 0 {
+		tw.leads += tw.first.Load() - t0
+		tw.tails += t1 - tw.last.Load()
 	}
-	return time.Duration(tw.first.Load() - t0), time.Duration(t1 - tw.last.Load())
+	return time.Duration(t1 - t0)
 }
 
 // onRank0 runs f on rank 0 only while the other ranks wait in a barrier
@@ -135,8 +140,8 @@ func BenchmarkMedium(b *testing.B) {
 	local := localPool(b, c)
 	// The local call takes numapool's default chunks (4 per worker) against
 	// guided chunks, and chunks of 64 against chunks of 64. short is a call
-	// of a tenth the tasks (about 3 ms), where a call's lead-in and tail
-	// weigh ten times as much.
+	// of a tenth the tasks (about 6 ms locally), where a call's lead-in and
+	// tail weigh ten times as much.
 	for _, tc := range []struct {
 		name  string
 		n     int
@@ -156,9 +161,8 @@ func BenchmarkMedium(b *testing.B) {
 			var tLocal, tMPI, ratio []float64
 			var cpuLocal, cpuMPI time.Duration
 			share := 0
-			// Lead-ins and tails, summed in ns: the local call's, and each
-			// rank's in the distributed one.
-			var windows [2][2]int64
+			// The lead-ins and tails of the local calls, and of each rank
+			// in the distributed ones.
 			var twLocal, twMPI taskWindow
 			fLocal, fMPI := twLocal.wrap(medium), twMPI.wrap(medium)
 			// Each call is timed between points where both ranks are
@@ -170,15 +174,11 @@ func BenchmarkMedium(b *testing.B) {
 				var d time.Duration
 				c0 := processCPU()
 				if c.Rank() == 0 {
-					t0 := time.Now()
-					lead, tail := twLocal.around(func() {
+					d = twLocal.around(func() {
 						if _, err := numapool.Map(local, in, fLocal, tc.local...); err != nil {
 							b.Fatal(err)
 						}
 					})
-					d = time.Since(t0)
-					windows[0][0] += int64(lead)
-					windows[0][1] += int64(tail)
 				}
 				cpu := processCPU() - c0
 				barriers(b, c)
@@ -190,15 +190,12 @@ func BenchmarkMedium(b *testing.B) {
 					mine = in
 				}
 				c0 := processCPU()
-				t0 := time.Now()
-				lead, tail := twMPI.around(func() {
+				d := twMPI.around(func() {
 					if _, err := Map(c, p, mine, fMPI, append(tc.opts, WithStats(&st))...); err != nil {
 						b.Fatal(err)
 					}
 				})
-				d, cpu := time.Since(t0), processCPU()-c0
-				windows[1][0] += int64(lead)
-				windows[1][1] += int64(tail)
+				cpu := processCPU() - c0
 				barriers(b, c)
 				return d, cpu
 			}
@@ -222,7 +219,7 @@ func BenchmarkMedium(b *testing.B) {
 			}
 			b.StopTimer()
 			cpu := sumOverRanks(b, c, []int64{int64(cpuLocal), int64(cpuMPI)})
-			mpiWin := sumOverRanks(b, c, windows[1][:])
+			mpiWin := sumOverRanks(b, c, []int64{twMPI.leads, twMPI.tails})
 			if c.Rank() == 0 {
 				b.ReportMetric(median(tLocal), "local-ns/op")
 				b.ReportMetric(median(tMPI), "mpi-ns/op")
@@ -233,12 +230,12 @@ func BenchmarkMedium(b *testing.B) {
 				// Microseconds per call; the distributed figures are the
 				// mean over the ranks.
 				calls := float64(b.N) * 1e3
-				b.ReportMetric(float64(windows[0][0])/calls, "local-lead-in-us")
-				b.ReportMetric(float64(windows[0][1])/calls, "local-tail-us")
+				b.ReportMetric(float64(twLocal.leads)/calls, "local-lead-in-us")
+				b.ReportMetric(float64(twLocal.tails)/calls, "local-tail-us")
 				b.ReportMetric(float64(mpiWin[0])/calls/float64(c.Size()), "mpi-lead-in-us")
 				b.ReportMetric(float64(mpiWin[1])/calls/float64(c.Size()), "mpi-tail-us")
-				b.ReportMetric(float64(windows[1][0])/calls, "r0-lead-us")
-				b.ReportMetric(float64(windows[1][1])/calls, "r0-tail-us")
+				b.ReportMetric(float64(twMPI.leads)/calls, "r0-lead-us")
+				b.ReportMetric(float64(twMPI.tails)/calls, "r0-tail-us")
 			}
 		})
 	}
